@@ -1,0 +1,1 @@
+"""classify: Bangkok relevance, image impact, urgency, responsible agencies and stories."""

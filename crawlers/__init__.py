@@ -1,0 +1,1 @@
+"""crawlers: gather articles and posts (feeds with feedparser now; Scrapy spiders for sites)."""

@@ -1,0 +1,110 @@
+"""Documents: stored without duplicates, with the edit history of a changed article."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from crawlers.items import Item
+from crawlers.urls import canonical_url
+from storage.models import Document, DocumentState, DocumentVersion
+
+_TITLE_NOISE = re.compile(r"[\s\W_]+", re.UNICODE)
+_WS = re.compile(r"\s+")
+
+
+class Outcome(StrEnum):
+    STORED = "stored"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    DUPLICATE = "duplicate"  # same content from the same source under another URL
+
+
+def content_hash(title: str, text: str) -> str:
+    body = _WS.sub(" ", unicodedata.normalize("NFC", f"{title}\n{text}")).strip()
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def title_key(title: str) -> str:
+    """Headline key for "same title" story grouping: NFC, case-folded, no spaces or punctuation."""
+    return _TITLE_NOISE.sub("", unicodedata.normalize("NFC", title)).casefold()[:300]
+
+
+@dataclass
+class StoreResult:
+    outcome: Outcome
+    document: Document
+
+
+def store_item(session: Session, item: Item, source_id: int | None, crawl_run_id: int | None = None) -> StoreResult:
+    """Insert or update one item; same canonical URL (or same content from the same source) never duplicates."""
+    canonical = canonical_url(item.url)
+    digest = content_hash(item.title, item.text)
+    existing = session.scalar(select(Document).where(Document.canonical_url == canonical))
+    if existing is None and source_id is not None:
+        existing = session.scalar(
+            select(Document).where(Document.source_id == source_id, Document.content_hash == digest).limit(1)
+        )
+        if existing is not None:
+            return StoreResult(Outcome.DUPLICATE, existing)
+    if existing is not None:
+        if existing.content_hash == digest:
+            _refresh_engagement(existing, item)
+            return StoreResult(Outcome.UNCHANGED, existing)
+        session.add(DocumentVersion(document_id=existing.id, version=existing.version, title=existing.title,
+                                    text=existing.text, content_hash=existing.content_hash,
+                                    fetched_at=existing.fetched_at))
+        existing.version += 1
+        _apply(existing, item, digest)
+        existing.state = DocumentState.FETCHED  # score the new text again
+        return StoreResult(Outcome.UPDATED, existing)
+
+    twin = session.scalar(select(Document.id).where(Document.content_hash == digest).limit(1))
+    document = Document(canonical_url=canonical, source_id=source_id, crawl_run_id=crawl_run_id,
+                        duplicate_of_id=twin)
+    _apply(document, item, digest)
+    try:
+        with session.begin_nested():
+            session.add(document)
+    except IntegrityError:  # another worker stored the same URL a moment ago
+        stored = session.scalar(select(Document).where(Document.canonical_url == canonical))
+        if stored is None:
+            raise
+        return StoreResult(Outcome.UNCHANGED, stored)
+    return StoreResult(Outcome.STORED, document)
+
+
+def _apply(document: Document, item: Item, digest: str) -> None:
+    document.url = item.url
+    document.title = item.title
+    document.title_key = title_key(item.title)
+    document.text = item.text
+    document.author = item.author
+    document.published_at = item.published
+    document.language = item.language
+    document.kind = item.kind
+    document.lat, document.lon = item.lat, item.lon
+    document.extra = dict(item.extra)
+    document.content_hash = digest
+    _refresh_engagement(document, item)
+
+
+def _refresh_engagement(document: Document, item: Item) -> None:
+    for name in ("likes", "shares", "comments", "views"):
+        value = getattr(item, name)
+        if value is not None:
+            setattr(document, name, value)
+
+
+def documents_in_state(session: Session, state: DocumentState, limit: int | None = None) -> list[Document]:
+    query = select(Document).where(Document.state == state).order_by(Document.id)
+    if limit:
+        query = query.limit(limit)
+    return list(session.scalars(query))
