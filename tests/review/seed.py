@@ -1,0 +1,104 @@
+"""Test data through the real stages: items stored (storage), scored and grouped (classify), queued (casework)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bkkwatch.timeutil import next_review_day
+from casework.queue import build_queue
+from classify.pipeline import process_new_documents
+from crawlers.items import Item
+from review.auth import add_user
+from storage.documents import store_item
+from storage.models import Agency, Candidate
+from storage.sources import upsert_source
+
+PASSWORD = "correct-horse-battery"
+XSS = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">'
+
+STORIES = [
+    (
+        "น้ำท่วมขังถนนรามคำแหง เขตบางกะปิ รถติดยาว ชาวบ้านร้องเรียนท่อระบายน้ำอุดตัน",
+        "ฝนตกหนักทำให้น้ำท่วมขังถนนรามคำแหง เขตบางกะปิ สูง 30 ซม. ท่อระบายน้ำอุดตัน ประชาชนร้องเรียน กทม. "
+        "ให้สำนักการระบายน้ำเร่งสูบน้ำ",
+        2,
+    ),
+    (
+        "ขยะล้นถังริมถนนพหลโยธิน เขตจตุจักร ไม่มีรถเก็บขยะมาหลายวัน",
+        "ชาวบ้านร้องเรียนขยะล้นถังส่งกลิ่นเหม็น ริมถนนพหลโยธิน เขตจตุจักร กรุงเทพมหานคร ไม่มีรถเก็บขยะมาสามวัน",
+        1,
+    ),
+    (
+        "ทางเท้าชำรุดหน้าโรงเรียน เขตดินแดง เด็กนักเรียนสะดุดล้มบาดเจ็บ",
+        "ทางเท้าแตกเป็นหลุมหน้าโรงเรียนสังกัด กทม. เขตดินแดง นักเรียนสะดุดล้มบาดเจ็บ ผู้ปกครองร้องเรียนสำนักงานเขต",
+        1,
+    ),
+    (
+        "หาบเร่แผงลอยรุกล้ำทางเท้า ถนนสีลม เขตบางรัก คนเดินต้องลงถนน",
+        "แผงลอยตั้งขายบนทางเท้าถนนสีลม เขตบางรัก ประชาชนร้องเรียนเทศกิจไม่จัดระเบียบ " + XSS,
+        1,
+    ),
+    (
+        "ไฟจราจรแยกอโศกดับ รถติดหนัก ตำรวจต้องโบกรถ เขตวัฒนา",
+        "สัญญาณไฟจราจรแยกอโศกดับตั้งแต่เช้า รถติดยาวหลายกิโลเมตร เขตวัฒนา กรุงเทพมหานคร สำนักการจราจรและขนส่ง",
+        1,
+    ),
+]
+
+
+def seed_pipeline(session: Session, now: datetime | None = None) -> date:
+    """Store the stories' documents (two outlets for the first), score, group and queue; returns the review day."""
+    now = now or datetime.now(UTC)
+    source = upsert_source(session, "test-news", "rss", "https://news.example.test/rss", title="ข่าวทดสอบ")
+    other = upsert_source(
+        session, "test-social", "rss", "https://social.example.test/rss", title="โซเชียลทดสอบ"
+    )
+    for i, (title, text, copies) in enumerate(STORIES):
+        for copy in range(copies):
+            src = source if copy == 0 else other
+            item = Item(
+                url=f"https://{'news' if copy == 0 else 'social'}.example.test/{i}-{copy}",
+                title=title,
+                text=text,
+                published=now - timedelta(hours=3 + i, minutes=copy),
+                kind="article" if copy == 0 else "post",
+                likes=10 * (i + 1),
+                shares=i,
+            )
+            store_item(session, item, src.id)
+    session.flush()
+    process_new_documents(session)
+    day = next_review_day(now)
+    build_queue(session, day, now=now)
+    session.flush()
+    return day
+
+
+def make_users(session: Session) -> dict[str, int]:
+    """One user per role; the agency user speaks for เขตบางกะปิ only, the other one for เขตจตุจักร."""
+    users = {
+        "monitor": add_user(session, "mon", PASSWORD, ["monitor"]),
+        "wg": add_user(session, "wg", PASSWORD, ["working_group"]),
+        "wg2": add_user(session, "wg2", PASSWORD, ["working_group"]),
+        "pr": add_user(session, "pr", PASSWORD, ["pr_editor"]),
+        "admin": add_user(session, "admin", PASSWORD, ["admin"]),
+        "bangkapi": add_user(session, "bangkapi", PASSWORD, ["agency"], ["สำนักงานเขตบางกะปิ"]),
+        "chatuchak": add_user(session, "chatuchak", PASSWORD, ["agency"], ["สำนักงานเขตจตุจักร"]),
+    }
+    session.flush()
+    return {k: u.id for k, u in users.items()}
+
+
+def agency_id(session: Session, name: str) -> int:
+    found = session.scalar(select(Agency.id).where(Agency.name_th == name))
+    assert found is not None, name
+    return found
+
+
+def candidates(session: Session, day: date) -> list[Candidate]:
+    return list(
+        session.scalars(select(Candidate).where(Candidate.review_day == day).order_by(Candidate.rank))
+    )
