@@ -42,7 +42,7 @@ router = APIRouter(include_in_schema=False)
 
 
 def _render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
-    return request.app.state.render(request, name, status, **context)  # type: ignore[no-any-return]
+    return request.app.state.render(request, name, status, **context)
 
 
 def commit(db: Session) -> None:
@@ -61,7 +61,7 @@ def _home_for(who: Who) -> str:
     return "/agency"
 
 
-# --- login --------------------------------------------------------------------------------------------
+# --- login --------------------
 
 
 @router.get("/healthz")
@@ -123,7 +123,7 @@ def home(who: Anyone) -> Response:
     return RedirectResponse(_home_for(who), status_code=303)
 
 
-# --- queue ------------------------------------------------------------------------------------------------
+# --- queue --------------------
 
 
 def _filters(
@@ -328,7 +328,7 @@ def split(
     return RedirectResponse(f"/stories/{created.story_id}", status_code=303)
 
 
-# --- story ------------------------------------------------------------------------------------------------
+# --- story --------------------
 
 
 @router.get("/stories/{story_id}", response_class=HTMLResponse)
@@ -356,7 +356,7 @@ def story_page(request: Request, db: Db, who: Reader, story_id: int) -> HTMLResp
     )
 
 
-# --- issues, agency view, clarifications ---------------------------------------------------------------------
+# --- issues, agency view, clarifications --------------------
 
 
 @router.get("/issues", response_class=HTMLResponse)
@@ -404,7 +404,7 @@ def clarify(
     return RedirectResponse(f"/issues#i-{issue_id}", status_code=303)
 
 
-# --- sources and the public feed -----------------------------------------------------------------------------
+# --- sources and the public feed --------------------
 
 
 @router.get("/sources", response_class=HTMLResponse)

@@ -1,4 +1,4 @@
-"""Test data through the real stages: items stored (storage), scored and grouped (classify), queued (casework)."""
+"""Test data through the real stages: stored (storage), scored and grouped (classify), queued (casework)."""
 
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ STORIES = [
 
 
 def seed_pipeline(session: Session, now: datetime | None = None) -> date:
-    """Store the stories' documents (two outlets for the first), score, group and queue; returns the review day."""
+    """Store the documents (two outlets for the first story), score, group, queue; returns the review day."""
     now = now or datetime.now(UTC)
     source = upsert_source(session, "test-news", "rss", "https://news.example.test/rss", title="ข่าวทดสอบ")
     other = upsert_source(
