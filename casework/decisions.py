@@ -15,11 +15,14 @@ The functions flush but never commit: the caller owns the transaction (web reque
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -204,13 +207,43 @@ def open_candidate(session: Session, candidate_id: int, expected_version: int | 
     return candidate
 
 
+def _stale(exc: Exception) -> StaleDecision | None:
+    if isinstance(exc, StaleDataError):
+        return StaleDecision(
+            "มีผู้อื่นตัดสินเรื่องนี้พร้อมกัน กรุณาโหลดหน้าใหม่ (decided by someone else at the same time; reload)"
+        )
+    if isinstance(exc, OperationalError) and "locked" in str(exc):  # SQLite: write from a stale snapshot
+        return StaleDecision("มีผู้อื่นกำลังบันทึกเรื่องนี้ กรุณาโหลดหน้าใหม่ (someone else is saving this; reload)")
+    return None
+
+
 def _flush(session: Session) -> None:
     try:
         session.flush()
-    except StaleDataError as exc:
-        raise StaleDecision(
-            "มีผู้อื่นตัดสินเรื่องนี้พร้อมกัน กรุณาโหลดหน้าใหม่ (decided by someone else at the same time; reload)"
-        ) from exc
+    except (StaleDataError, OperationalError) as exc:
+        stale = _stale(exc)
+        if stale is None:
+            raise
+        raise stale from exc
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _guarded(func: F) -> F:
+    """Autoflushes inside a decision report a lost race as :class:`StaleDecision` too."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except (StaleDataError, OperationalError) as exc:
+            stale = _stale(exc)
+            if stale is None:
+                raise
+            raise stale from exc
+
+    return wrapper  # type: ignore[return-value]
 
 
 def _decide(candidate: Candidate, actor: Actor, state: CandidateState, note: str | None) -> None:
@@ -223,6 +256,7 @@ def _decide(candidate: Candidate, actor: Actor, state: CandidateState, note: str
 # --- confirm, dismiss, snooze -------------------------------------------------------------------
 
 
+@_guarded
 def confirm(
     session: Session,
     actor: Actor,
@@ -270,6 +304,7 @@ def confirm(
     return issue
 
 
+@_guarded
 def dismiss(
     session: Session, actor: Actor, candidate_id: int, expected_version: int | None, reason: str
 ) -> Candidate:
@@ -285,6 +320,7 @@ def dismiss(
     return candidate
 
 
+@_guarded
 def snooze(
     session: Session, actor: Actor, candidate_id: int, expected_version: int | None, note: str | None = None
 ) -> Candidate:
@@ -332,6 +368,7 @@ def _refresh(session: Session, story: Story) -> None:
     refresh_facts(session, story, MODEL_VERSION)
 
 
+@_guarded
 def merge(
     session: Session,
     actor: Actor,
@@ -397,6 +434,7 @@ def merge(
     return keep
 
 
+@_guarded
 def split(
     session: Session,
     actor: Actor,
@@ -481,6 +519,7 @@ def split(
 # --- answers and clarifications -----------------------------------------------------------------
 
 
+@_guarded
 def answer(
     session: Session,
     actor: Actor,
@@ -532,6 +571,7 @@ def answer(
     return reply
 
 
+@_guarded
 def draft_clarification(
     session: Session, actor: Actor, issue_id: int, title: str, body: str
 ) -> Clarification:

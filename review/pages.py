@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -48,8 +48,10 @@ def _render(request: Request, name: str, status: int = 200, **context: Any) -> H
 def commit(db: Session) -> None:
     try:
         db.commit()
-    except (StaleDataError, IntegrityError) as exc:
+    except (StaleDataError, IntegrityError, OperationalError) as exc:
         db.rollback()
+        if isinstance(exc, OperationalError) and "locked" not in str(exc):
+            raise
         raise StaleDecision(
             "มีผู้อื่นตัดสินเรื่องนี้พร้อมกัน กรุณาโหลดหน้าใหม่ (decided by someone else at the same time; reload)"
         ) from exc
