@@ -86,7 +86,9 @@ def add_user(
     roles: Iterable[str],
     agencies: Iterable[str] = (),
     display_name: str = "",
+    password_hash: str | None = None,
 ) -> User:
+    """A new user; ``password_hash`` (an argon2 hash made elsewhere) stands in for ``password`` when given."""
     username = username.strip()
     if not username or len(username) > 100 or any(c.isspace() for c in username):
         raise AccountError(f"name {username!r}: 1-100 characters, no spaces")
@@ -105,10 +107,13 @@ def add_user(
     scoped = resolve_agencies(session, agencies)
     if RoleName.AGENCY in wanted and not scoped:
         raise AccountError("--agency: an agency user needs at least one agency")
-    check_password(password)
+    if password_hash is None:
+        check_password(password)
     known = ensure_roles(session)
     user = User(
-        username=username, display_name=display_name or username, password_hash=hash_password(password)
+        username=username,
+        display_name=display_name or username,
+        password_hash=password_hash or hash_password(password),
     )
     user.roles = [known[r] for r in dict.fromkeys(wanted)]
     user.agencies = scoped

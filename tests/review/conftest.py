@@ -50,7 +50,8 @@ class Browser:
         self.csrf = _CSRF.search(page.text).group(1)  # type: ignore[union-attr]
         if username:
             response = self.client.post(
-                "/login", data={"username": username, "password": PASSWORD, "csrf_token": self.csrf, "next": "/"}
+                "/login",
+                data={"username": username, "password": PASSWORD, "csrf_token": self.csrf, "next": "/"},
             )
             assert response.status_code == 303, response.text
             self.csrf = self.client.get("/api/me").json()["csrf_token"]

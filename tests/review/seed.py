@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, date, datetime, timedelta
 
+from argon2 import PasswordHasher
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -77,16 +79,36 @@ def seed_pipeline(session: Session, now: datetime | None = None) -> date:
     return day
 
 
+@functools.cache
+def password_hash() -> str:
+    """A real argon2 hash of PASSWORD with small parameters, so that test logins take milliseconds."""
+    return PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(PASSWORD)
+
+
 def make_users(session: Session) -> dict[str, int]:
     """One user per role; the agency user speaks for เขตบางกะปิ only, the other one for เขตจตุจักร."""
     users = {
-        "monitor": add_user(session, "mon", PASSWORD, ["monitor"]),
-        "wg": add_user(session, "wg", PASSWORD, ["working_group"]),
-        "wg2": add_user(session, "wg2", PASSWORD, ["working_group"]),
-        "pr": add_user(session, "pr", PASSWORD, ["pr_editor"]),
-        "admin": add_user(session, "admin", PASSWORD, ["admin"]),
-        "bangkapi": add_user(session, "bangkapi", PASSWORD, ["agency"], ["สำนักงานเขตบางกะปิ"]),
-        "chatuchak": add_user(session, "chatuchak", PASSWORD, ["agency"], ["สำนักงานเขตจตุจักร"]),
+        "monitor": add_user(session, "mon", PASSWORD, password_hash=password_hash(), roles=["monitor"]),
+        "wg": add_user(session, "wg", PASSWORD, password_hash=password_hash(), roles=["working_group"]),
+        "wg2": add_user(session, "wg2", PASSWORD, password_hash=password_hash(), roles=["working_group"]),
+        "pr": add_user(session, "pr", PASSWORD, password_hash=password_hash(), roles=["pr_editor"]),
+        "admin": add_user(session, "admin", PASSWORD, password_hash=password_hash(), roles=["admin"]),
+        "bangkapi": add_user(
+            session,
+            "bangkapi",
+            PASSWORD,
+            password_hash=password_hash(),
+            roles=["agency"],
+            agencies=["สำนักงานเขตบางกะปิ"],
+        ),
+        "chatuchak": add_user(
+            session,
+            "chatuchak",
+            PASSWORD,
+            password_hash=password_hash(),
+            roles=["agency"],
+            agencies=["สำนักงานเขตจตุจักร"],
+        ),
     }
     session.flush()
     return {k: u.id for k, u in users.items()}
