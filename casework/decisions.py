@@ -175,7 +175,7 @@ def audit(
 
 
 def _clean(text: str | None, limit: int, what: str, required: bool = False) -> str | None:
-    text = (text or "").strip()
+    text = (text or "").replace("\x00", "").strip()  # PostgreSQL text cannot hold NUL
     if required and not text:
         raise DecisionError(f"{what}: ต้องกรอก (required)")
     if len(text) > limit:

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from casework import decisions
 from casework.decisions import NotFound
 from review.app import (
+    MAX_ID,
     PAGE_SIZE,
     Answerer,
     Anyone,
@@ -19,6 +20,7 @@ from review.app import (
     Confirmer,
     Db,
     Forbidden,
+    IdPath,
     Reader,
     Triager,
     agency_ids_for,
@@ -35,6 +37,8 @@ from storage.models import Candidate, Story
 router = APIRouter(prefix="/api", tags=["api"])
 
 Text2000 = Annotated[str | None, Field(None, max_length=2000)]
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+Version = Annotated[int | None, Field(None, ge=0, le=MAX_ID)]
 
 
 class Me(BaseModel):
@@ -92,30 +96,30 @@ class QueueOut(BaseModel):
 
 
 class DismissBody(BaseModel):
-    lock_version: int | None = None
+    lock_version: Version = None
     reason: str = Field(min_length=1, max_length=2000)
 
 
 class SnoozeBody(BaseModel):
-    lock_version: int | None = None
+    lock_version: Version = None
     note: Text2000 = None
 
 
 class MergeBody(BaseModel):
-    lock_version: int | None = None
-    other_id: int
-    other_lock_version: int | None = None
+    lock_version: Version = None
+    other_id: Id
+    other_lock_version: Version = None
     note: Text2000 = None
 
 
 class SplitBody(BaseModel):
-    lock_version: int | None = None
-    document_ids: list[int] = Field(min_length=1, max_length=1000)
+    lock_version: Version = None
+    document_ids: list[Id] = Field(min_length=1, max_length=1000)
     note: Text2000 = None
 
 
 class AnswerBody(BaseModel):
-    agency_id: int
+    agency_id: Id
     text: str = Field(min_length=1, max_length=10000)
 
 
@@ -240,7 +244,7 @@ def queue(
 
 
 @router.get("/stories/{story_id}", response_model=StoryOut)
-def story(db: Db, who: Reader, story_id: int) -> StoryOut:
+def story(db: Db, who: Reader, story_id: IdPath) -> StoryOut:
     found = db.get(Story, story_id)
     if found is None:
         raise NotFound(f"story {story_id} not found")
@@ -284,7 +288,7 @@ def story(db: Db, who: Reader, story_id: int) -> StoryOut:
 
 
 @router.post("/candidates/{candidate_id}/confirm", response_model=Done)
-def confirm(db: Db, who: Confirmer, candidate_id: int, body: ConfirmBody) -> Done:
+def confirm(db: Db, who: Confirmer, candidate_id: IdPath, body: ConfirmBody) -> Done:
     ids = agency_ids_for(db, body.agency_ids, body.agency_names)
     issue = decisions.confirm(
         db, who.actor, candidate_id, body.lock_version, ids, urgent=body.urgent, note=body.note
@@ -294,21 +298,21 @@ def confirm(db: Db, who: Confirmer, candidate_id: int, body: ConfirmBody) -> Don
 
 
 @router.post("/candidates/{candidate_id}/dismiss", response_model=Done)
-def dismiss(db: Db, who: Triager, candidate_id: int, body: DismissBody) -> Done:
+def dismiss(db: Db, who: Triager, candidate_id: IdPath, body: DismissBody) -> Done:
     decisions.dismiss(db, who.actor, candidate_id, body.lock_version, body.reason)
     commit(db)
     return Done(candidate_id=candidate_id)
 
 
 @router.post("/candidates/{candidate_id}/snooze", response_model=Done)
-def snooze(db: Db, who: Triager, candidate_id: int, body: SnoozeBody) -> Done:
+def snooze(db: Db, who: Triager, candidate_id: IdPath, body: SnoozeBody) -> Done:
     later = decisions.snooze(db, who.actor, candidate_id, body.lock_version, body.note)
     commit(db)
     return Done(candidate_id=later.id, story_id=later.story_id)
 
 
 @router.post("/candidates/{candidate_id}/merge", response_model=Done)
-def merge(db: Db, who: Triager, candidate_id: int, body: MergeBody) -> Done:
+def merge(db: Db, who: Triager, candidate_id: IdPath, body: MergeBody) -> Done:
     keep = decisions.merge(
         db, who.actor, candidate_id, body.lock_version, body.other_id, body.other_lock_version, body.note
     )
@@ -317,7 +321,7 @@ def merge(db: Db, who: Triager, candidate_id: int, body: MergeBody) -> Done:
 
 
 @router.post("/candidates/{candidate_id}/split", response_model=Done)
-def split(db: Db, who: Triager, candidate_id: int, body: SplitBody) -> Done:
+def split(db: Db, who: Triager, candidate_id: IdPath, body: SplitBody) -> Done:
     created = decisions.split(db, who.actor, candidate_id, body.lock_version, body.document_ids, body.note)
     commit(db)
     return Done(candidate_id=created.id, story_id=created.story_id)
@@ -357,14 +361,14 @@ def issues(db: Db, who: Anyone) -> list[IssueOut]:
 
 
 @router.post("/issues/{issue_id}/answers", response_model=Done)
-def answer(db: Db, who: Answerer, issue_id: int, body: AnswerBody) -> Done:
+def answer(db: Db, who: Answerer, issue_id: IdPath, body: AnswerBody) -> Done:
     reply = decisions.answer(db, who.actor, issue_id, body.agency_id, body.text, allowed_agency_ids=who.scope)
     commit(db)
     return Done(issue_id=issue_id, answer_id=reply.id)
 
 
 @router.post("/issues/{issue_id}/clarifications", response_model=Done)
-def clarification(db: Db, who: Clarifier, issue_id: int, body: ClarificationBody) -> Done:
+def clarification(db: Db, who: Clarifier, issue_id: IdPath, body: ClarificationBody) -> Done:
     draft = decisions.draft_clarification(db, who.actor, issue_id, body.title, body.body)
     commit(db)
     return Done(issue_id=issue_id, clarification_id=draft.id)

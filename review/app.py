@@ -24,6 +24,7 @@ from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
 
 from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -43,6 +44,8 @@ from storage.models import Agency, Candidate, Issue, RoleName, Story, User
 HERE = Path(__file__).resolve().parent
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 PAGE_SIZE = 50
+MAX_ID = 2**31 - 1  # database integer keys: larger numbers cannot name a record
+IdPath = Annotated[int, PathParam(ge=1, le=MAX_ID)]
 R = RoleName
 # Who may do what. Admin may do everything (auth.has_role).
 CAN: dict[str, tuple[RoleName, ...]] = {
@@ -323,6 +326,8 @@ def parse_day(value: str | None) -> date:
 
 def agency_ids_for(db: Session, ids: list[int], names: list[str]) -> list[int]:
     """Agency ids from checked boxes and typed names (any name the registry knows)."""
+    if any(not 0 < i <= MAX_ID for i in ids):
+        raise DecisionError("ไม่รู้จักหน่วยงาน (unknown agency id)")
     wanted = list(ids)
     typed = [n.strip() for n in names if n and n.strip()]
     if typed:
@@ -388,8 +393,10 @@ def local_now() -> datetime:
 
 
 class ConfirmBody(BaseModel):
-    lock_version: int | None = Field(None, description="the candidate's lock_version you saw")
-    agency_ids: list[int] = Field(default_factory=list, max_length=20)
+    lock_version: int | None = Field(
+        None, ge=0, le=MAX_ID, description="the candidate's lock_version you saw"
+    )
+    agency_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(default_factory=list, max_length=20)
     agency_names: list[str] = Field(default_factory=list, max_length=20)
     urgent: bool = False
     note: str | None = Field(None, max_length=2000)

@@ -68,6 +68,7 @@ def resolve_agencies(session: Session, names: Iterable[str]) -> list[Agency]:
     found: list[Agency] = []
     registry = None
     for name in names:
+        name = name.replace("\x00", "")
         agency = session.scalar(select(Agency).where((Agency.code == name) | (Agency.name_th == name)))
         if agency is None:
             registry = registry or registry_from_db(session)

@@ -24,6 +24,7 @@ from review.app import (
     Clarifier,
     Confirmer,
     Db,
+    IdPath,
     Reader,
     Triager,
     Who,
@@ -94,7 +95,7 @@ def login(
     keys = (f"ip:{client}", f"user:{username.casefold()}")
     if limiter.blocked(*keys):
         return _render(request, "login.html", 429, next=_local(next), error="too_many")
-    user = db.scalar(select(User).where(User.username == username))
+    user = db.scalar(select(User).where(User.username == username.replace("\x00", "")))
     ok = (
         auth.verify_password(user.password_hash if user else None, password)
         and user is not None
@@ -131,6 +132,7 @@ def home(who: Anyone) -> Response:
 def _filters(
     level: str | None, agency: str | None, district: str | None, kind: str | None, show: str | None
 ) -> queries.QueueFilter:
+    agency, district = (agency or "").replace("\x00", ""), (district or "").replace("\x00", "")
     lvl = int(level) if level and level.isdigit() and 0 <= int(level) <= 3 else None
     return queries.QueueFilter(
         level=lvl,
@@ -206,7 +208,7 @@ def _row(
     request: Request,
     db: Db,
     who: Who,
-    candidate_id: int,
+    candidate_id: IdPath,
     message: str | None = None,
     oob: list[int] | None = None,
 ) -> Response:
@@ -251,8 +253,8 @@ def confirm(
     request: Request,
     db: Db,
     who: Confirmer,
-    candidate_id: int,
-    lock_version: Annotated[int | None, Form()] = None,
+    candidate_id: IdPath,
+    lock_version: Annotated[int | None, Form(ge=0, le=2**31 - 1)] = None,
     agency_id: Annotated[list[int] | None, Form()] = None,
     agency_name: Annotated[list[str] | None, Form()] = None,
     urgent: Annotated[str | None, Form()] = None,
@@ -269,8 +271,8 @@ def dismiss(
     request: Request,
     db: Db,
     who: Triager,
-    candidate_id: int,
-    lock_version: Annotated[int | None, Form()] = None,
+    candidate_id: IdPath,
+    lock_version: Annotated[int | None, Form(ge=0, le=2**31 - 1)] = None,
     reason: Annotated[str, Form()] = "",
 ) -> Response:
     decisions.dismiss(db, who.actor, candidate_id, lock_version, reason)
@@ -283,8 +285,8 @@ def snooze(
     request: Request,
     db: Db,
     who: Triager,
-    candidate_id: int,
-    lock_version: Annotated[int | None, Form()] = None,
+    candidate_id: IdPath,
+    lock_version: Annotated[int | None, Form(ge=0, le=2**31 - 1)] = None,
     note: Annotated[str | None, Form()] = None,
 ) -> Response:
     decisions.snooze(db, who.actor, candidate_id, lock_version, note)
@@ -297,9 +299,9 @@ def merge(
     request: Request,
     db: Db,
     who: Triager,
-    candidate_id: int,
-    other_rank: Annotated[int, Form(ge=1)],
-    lock_version: Annotated[int | None, Form()] = None,
+    candidate_id: IdPath,
+    other_rank: Annotated[int, Form(ge=1, le=2**31 - 1)],
+    lock_version: Annotated[int | None, Form(ge=0, le=2**31 - 1)] = None,
     note: Annotated[str | None, Form()] = None,
 ) -> Response:
     keep = db.get(Candidate, candidate_id)
@@ -320,9 +322,9 @@ def split(
     request: Request,
     db: Db,
     who: Triager,
-    candidate_id: int,
+    candidate_id: IdPath,
     document_id: Annotated[list[int], Form()],
-    lock_version: Annotated[int | None, Form()] = None,
+    lock_version: Annotated[int | None, Form(ge=0, le=2**31 - 1)] = None,
     note: Annotated[str | None, Form()] = None,
 ) -> Response:
     created = decisions.split(db, who.actor, candidate_id, lock_version, document_id, note)
@@ -334,7 +336,7 @@ def split(
 
 
 @router.get("/stories/{story_id}", response_class=HTMLResponse)
-def story_page(request: Request, db: Db, who: Reader, story_id: int) -> HTMLResponse:
+def story_page(request: Request, db: Db, who: Reader, story_id: IdPath) -> HTMLResponse:
     story = db.get(Story, story_id)
     if story is None:
         return _render(request, "missing.html", 404, who=who)
@@ -383,8 +385,8 @@ def answer(
     request: Request,
     db: Db,
     who: Answerer,
-    issue_id: int,
-    agency_id: Annotated[int, Form()],
+    issue_id: IdPath,
+    agency_id: Annotated[int, Form(ge=1, le=2**31 - 1)],
     text: Annotated[str, Form()] = "",
 ) -> Response:
     decisions.answer(db, who.actor, issue_id, agency_id, text, allowed_agency_ids=who.scope)
@@ -397,7 +399,7 @@ def clarify(
     request: Request,
     db: Db,
     who: Clarifier,
-    issue_id: int,
+    issue_id: IdPath,
     title: Annotated[str, Form()] = "",
     body: Annotated[str, Form()] = "",
 ) -> Response:
