@@ -6,6 +6,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "app": ("ระบบติดตามประเด็นข่าว กทม.", "BMA issue watch"),
     "queue": ("คิวพิจารณา 10:30", "10:30 queue"),
     "issues": ("ประเด็นที่ส่งแล้ว", "Issues"),
+    "agency_filter": ("หน่วยงาน", "Agency"),
     "agency": ("หน่วยงานของฉัน", "My agency"),
     "sources": ("แหล่งข่าวและสถานะ", "Sources and status"),
     "login": ("เข้าสู่ระบบ", "Log in"),
