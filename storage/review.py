@@ -54,18 +54,26 @@ def _json_contains(column: Any, text: str) -> Any:
 
 
 def queue_page(session: Session, day: date, flt: QueueFilter, limit: int = 50, offset: int = 0) -> QueuePage:
-    query = select(Candidate).join(Story, Story.id == Candidate.story_id).where(Candidate.review_day == day)
-    if flt.level is not None:
-        query = query.where(Story.max_level >= flt.level)
-    if flt.agency:
-        query = query.where(_json_contains(Story.agencies, flt.agency))
-    if flt.district:
-        query = query.where(_json_contains(Story.places, flt.district))
-    if flt.kind:
-        query = query.where(exists().where(Document.story_id == Story.id, Document.kind == flt.kind))
+    """One page of the day's candidates in rank order, with the filters applied.
+
+    Without a story filter the count and the page read ``candidates`` alone (no join over every
+    story of the day); the stories of the page come with one extra ``IN`` query.
+    """
+    query = select(Candidate).where(Candidate.review_day == day)
     if flt.open_only:
         query = query.where(Candidate.state.in_(OPEN))
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    story_filters = []
+    if flt.level is not None:
+        story_filters.append(Story.max_level >= flt.level)
+    if flt.agency:
+        story_filters.append(_json_contains(Story.agencies, flt.agency))
+    if flt.district:
+        story_filters.append(_json_contains(Story.places, flt.district))
+    if flt.kind:
+        story_filters.append(exists().where(Document.story_id == Story.id, Document.kind == flt.kind))
+    if story_filters:
+        query = query.join(Story, Story.id == Candidate.story_id).where(*story_filters)
+    total = session.scalar(query.with_only_columns(func.count(Candidate.id)).order_by(None)) or 0
     rows = list(
         session.scalars(
             query.options(selectinload(Candidate.story))
