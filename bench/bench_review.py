@@ -300,7 +300,8 @@ def main() -> None:
             f"confirms {len(timings['confirm']) / phases[2]:.0f} req/s ({total} requests)"
         )
         print(
-            f"peak memory: server worker {_server_peak_mb(server.pid):.0f} MB RSS, load generator {max_rss_mb():.0f} MB RSS"
+            f"peak memory: server worker {_server_peak_mb(server.pid):.0f} MB RSS, "
+            f"load generator {max_rss_mb():.0f} MB RSS"
         )
     finally:
         if server is not None:
