@@ -120,10 +120,19 @@ def serve(
 
 
 def run_server(database_url: str, host: str, port: int, secure_cookies: bool = True) -> None:
+    import socket
+
     import uvicorn
 
-    from bkkwatch.cli import err
+    from bkkwatch.cli import err, fail
     from review.app import create_app
+
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except OSError as exc:
+        fail(f"--host {host} --port {port}: cannot listen there ({exc.strerror}); choose another --port")
 
     app = create_app(database_url, secure_cookies=secure_cookies)
     err.print(f"review web app on http://{host}:{port}/ (Ctrl-C stops it)")
