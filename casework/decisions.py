@@ -604,6 +604,34 @@ def draft_clarification(
     return draft
 
 
+@_guarded
+def publish_clarification(session: Session, actor: Actor, clarification_id: int) -> Clarification:
+    """Approve and publish a draft: it appears in the public feed, phone and ID numbers masked."""
+    draft = session.get(Clarification, clarification_id)
+    if draft is None:
+        raise NotFound(f"ไม่พบร่างข่าวชี้แจงหมายเลข {clarification_id} (clarification not found)")
+    if draft.state is ClarificationState.PUBLISHED:
+        raise StaleDecision("ข่าวชี้แจงนี้เผยแพร่แล้ว (already published)")
+    before = {"state": draft.state.value}
+    draft.state = ClarificationState.PUBLISHED
+    draft.published_at = _now()
+    issue = session.get(Issue, draft.issue_id)
+    if issue is not None and issue.state in (IssueState.CONFIRMED, IssueState.SENT, IssueState.ANSWERED):
+        issue.state = IssueState.CLARIFIED
+    _flush(session)
+    audit(
+        session,
+        actor,
+        "publish",
+        "clarification",
+        draft.id,
+        before,
+        {"state": draft.state.value, "issue_id": draft.issue_id, "published_at": _iso(draft.published_at)},
+    )
+    _flush(session)
+    return draft
+
+
 # --- reading the record ----------------------------------------------------------------------------
 
 

@@ -374,6 +374,13 @@ def clarification(db: Db, who: Clarifier, issue_id: IdPath, body: ClarificationB
     return Done(issue_id=issue_id, clarification_id=draft.id)
 
 
+@router.post("/clarifications/{clarification_id}/publish", response_model=Done)
+def publish(db: Db, who: Clarifier, clarification_id: IdPath) -> Done:
+    draft = decisions.publish_clarification(db, who.actor, clarification_id)
+    commit(db)
+    return Done(issue_id=draft.issue_id, clarification_id=draft.id)
+
+
 class SourceOut(BaseModel):
     name: str
     kind: str

@@ -408,6 +408,13 @@ def clarify(
     return RedirectResponse(f"/issues#i-{issue_id}", status_code=303)
 
 
+@router.post("/clarifications/{clarification_id}/publish")
+def publish(request: Request, db: Db, who: Clarifier, clarification_id: IdPath) -> Response:
+    draft = decisions.publish_clarification(db, who.actor, clarification_id)
+    commit(db)
+    return RedirectResponse(f"/issues#i-{draft.issue_id}", status_code=303)
+
+
 # --- sources and the public feed --------------------
 
 
