@@ -343,6 +343,10 @@ def snooze(
             explanation=f"เลื่อนมาจากวันก่อน · {candidate.explanation}",
         )
         session.add(later)
+    if later.state in (None, CandidateState.PROPOSED):
+        # Held like a frozen candidate: rebuilding tomorrow's queue re-ranks it but never drops it,
+        # even when the story has left the queue window (a person's decision is not undone).
+        later.state, later.frozen_at = CandidateState.FROZEN, _now()
     _flush(session)
     audit(
         session,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
@@ -128,6 +130,25 @@ def test_dismiss_needs_a_reason_and_snooze_moves_the_story_to_tomorrow(db_url: s
         assert later.review_day.toordinal() == day.toordinal() + 1 and later.story_id == rows[0].story_id
         assert rows[0].state is CandidateState.SNOOZED
         assert _events(session, "candidate", rows[0].id)[0].after["moved_to_candidate_id"] == later.id
+        later_id, story_id = later.id, later.story_id
+    # Tomorrow's queue is rebuilt long after the story left the window: the person's snooze holds.
+    with session_scope(db_url) as session:
+        from casework.queue import build_queue
+
+        story = session.get(Story, story_id)
+        assert story is not None and story.last_fetched is not None
+        story.last_fetched -= timedelta(days=5)  # seen long ago: no longer eligible by itself
+        result = build_queue(session, day + timedelta(days=1))
+        assert story_id not in {
+            c.story_id
+            for c in candidates(session, day + timedelta(days=1))
+            if c.state is CandidateState.PROPOSED
+        }
+        assert result.dropped == 0
+    with session_scope(db_url) as session:
+        kept = session.get(Candidate, later_id)
+        assert kept is not None and kept.story_id == story_id and kept.state is CandidateState.FROZEN
+        assert decisions.open_candidate(session, later_id, None) is kept  # still open for a decision
 
 
 def test_merge_and_split_are_pinned_and_survive_reclustering(db_url: str) -> None:
