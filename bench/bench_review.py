@@ -78,7 +78,7 @@ def _seed(url: str, day: date) -> None:
                 "max_level": 1 + i % 3,
                 "urgent": i % 17 == 0,
                 "agencies": [agencies[i % len(agencies)], {"name": "สำนักการระบายน้ำ", "score": 0.8}],
-                "places": [agencies[i % len(agencies)]["name"].removeprefix("สำนักงานเขต")],
+                "places": [str(agencies[i % len(agencies)]["name"]).removeprefix("สำนักงานเขต")],
                 "explanation": "ผลกระทบระดับ 2 · น้ำท่วม",
             }
             for i in range(CANDIDATES)
@@ -126,23 +126,6 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _children(pid: int) -> list[int]:
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            found.append(int(stat.parent.name))
-    return found
-
-
-def _server_peak_mb(pid: int) -> float:
-    """Peak RSS of the server: the largest of its processes (the uvicorn workers)."""
-    return max([_peak_rss_mb(p) for p in [pid, *_children(pid)]] or [0.0])
-
-
 def _peak_rss_mb(pid: int) -> float:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -153,9 +136,12 @@ def _peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
-async def _run(base: str, day: date, agency_id: int, candidate_ids: list[int]) -> dict[str, list[float]]:
+async def _run(
+    bases: list[str], day: date, agency_id: int, candidate_ids: list[int]
+) -> dict[str, list[float]]:
     limits = httpx.Limits(max_connections=CLIENTS + 5)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
+    # One cookie jar: the session cookie is signed with the key all server processes share.
+    async with httpx.AsyncClient(base_url=bases[0], limits=limits, timeout=60) as client:
         login_page = await client.get("/login")
         token = re.search(r'name="csrf_token" value="([^"]+)"', login_page.text).group(1)  # type: ignore[union-attr]
         done = await client.post(
@@ -167,22 +153,23 @@ async def _run(base: str, day: date, agency_id: int, candidate_ids: list[int]) -
 
         timings: dict[str, list[float]] = {name: [] for name in ROUNDS}
 
-        async def timed(name: str, method: str, url: str, **kwargs: object) -> None:
+        async def timed(name: str, method: str, url: str, n: int = 0, **kwargs: object) -> None:
+            target = bases[n % len(bases)] + url  # client n talks to server process n mod WORKERS
             started = time.perf_counter()
-            response = await client.request(method, url, **kwargs)  # type: ignore[arg-type]
+            response = await client.request(method, target, **kwargs)  # type: ignore[arg-type]
             timings[name].append((time.perf_counter() - started) * 1000)
             if response.status_code != 200:
                 raise RuntimeError(f"{method} {url}: {response.status_code} {response.text[:200]}")
 
         async def worker(n: int) -> None:
             for _ in range(ROUNDS["healthz"]):
-                await timed("healthz", "GET", "/healthz")
+                await timed("healthz", "GET", "/healthz", n)
 
         async def queue_worker(n: int) -> None:
             for _ in range(ROUNDS["queue"]):
-                await timed("queue", "GET", f"/queue?day={day}")
+                await timed("queue", "GET", f"/queue?day={day}", n)
             for _ in range(ROUNDS["queue filtered"]):
-                await timed("queue filtered", "GET", f"/queue?day={day}&level=2&district=บางรัก&show=open")
+                await timed("queue filtered", "GET", f"/queue?day={day}&level=2&district=บางรัก&show=open", n)
 
         async def confirm_worker(n: int) -> None:
             mine = candidate_ids[:-10][n * ROUNDS["confirm"] : (n + 1) * ROUNDS["confirm"]]
@@ -191,6 +178,7 @@ async def _run(base: str, day: date, agency_id: int, candidate_ids: list[int]) -
                     "confirm",
                     "POST",
                     f"/api/candidates/{cid}/confirm",
+                    n,
                     json={"lock_version": 1, "agency_ids": [agency_id], "note": "bench"},
                     headers={"X-CSRF-Token": csrf},
                 )
@@ -232,7 +220,7 @@ def main() -> None:
         return
     url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
     day = date.today()
-    server = None
+    servers: list[subprocess.Popen[bytes]] = []
     try:
         started = time.perf_counter()
         _seed(url, day)
@@ -248,49 +236,55 @@ def main() -> None:
             )
         dispose_engines()
         print(f"seeded {CANDIDATES:,} candidates in PostgreSQL in {time.perf_counter() - started:.1f} s")
-        port = _free_port()
         env = {
             **os.environ,
             "BKKWATCH_DATABASE_URL": url,
             "BKKWATCH_SECRET_KEY": uuid.uuid4().hex,
             "BKKWATCH_SECURE_COOKIES": "0",
         }
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "review.app:create_app",
-                "--factory",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--log-level",
-                "warning",
-                "--no-access-log",
-                "--workers",
-                str(WORKERS),
-            ],
-            cwd=ROOT,
-            env=env,
-        )
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("the server did not start")
-            time.sleep(0.2)
-        timings = asyncio.run(_run(base, day, int(agency_id or 1), candidate_ids))
+        # WORKERS single-process servers on their own ports, clients spread across them (as behind a
+        # proxy). Not `uvicorn --workers`: its shared socket leaves TCP_NODELAY off (socket proto 0),
+        # and Nagle with delayed ACKs adds ~40 ms to every small response.
+        bases = []
+        for _ in range(WORKERS):
+            port = _free_port()
+            servers.append(
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "uvicorn",
+                        "review.app:create_app",
+                        "--factory",
+                        "--host",
+                        "127.0.0.1",
+                        "--port",
+                        str(port),
+                        "--log-level",
+                        "warning",
+                        "--no-access-log",
+                    ],
+                    cwd=ROOT,
+                    env=env,
+                )
+            )
+            bases.append(f"http://127.0.0.1:{port}")
+        deadline = time.monotonic() + 60
+        for base in bases:
+            while True:
+                try:
+                    if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the server did not start")
+                time.sleep(0.2)
+        timings = asyncio.run(_run(bases, day, int(agency_id or 1), candidate_ids))
         phases = timings.pop("_phases")
         base_p50 = statistics.median(timings["healthz"])
         base_one = statistics.median(timings["healthz, 1 client"])
-        rows = []
+        rows: list[tuple[str, ...]] = []
         for label, values in timings.items():
             p50, p95 = statistics.median(values), _pct(values, 0.95)
             rows.append(
@@ -305,7 +299,7 @@ def main() -> None:
                 )
             )
         print(
-            f"{CLIENTS} concurrent clients, {WORKERS} uvicorn worker(s), {CANDIDATES:,} candidates for {day}"
+            f"{CLIENTS} concurrent clients, {WORKERS} uvicorn processes, {CANDIDATES:,} candidates for {day}"
         )
         print(table(rows, ("request", "n", "p50 ms", "p95 ms", "max ms", "p50 vs healthz", "p95<150ms")))
         total = sum(len(v) for v in timings.values())
@@ -315,13 +309,13 @@ def main() -> None:
             f"confirms {len(timings['confirm']) / phases[2]:.0f} req/s ({total} requests)"
         )
         print(
-            f"peak memory: server worker {_server_peak_mb(server.pid):.0f} MB RSS, "
+            f"peak memory: server process {max(_peak_rss_mb(p.pid) for p in servers):.0f} MB RSS, "
             f"load generator {max_rss_mb():.0f} MB RSS"
         )
     finally:
-        if server is not None:
-            server.terminate()
-            server.wait(10)
+        for process in servers:
+            process.terminate()
+            process.wait(10)
         from storage.db import dispose_engines
 
         dispose_engines()
