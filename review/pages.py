@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
@@ -24,6 +24,7 @@ from review.app import (
     Clarifier,
     Confirmer,
     Db,
+    Forbidden,
     IdPath,
     Reader,
     Triager,
@@ -246,6 +247,39 @@ def _row(
             )
         )
     return HTMLResponse("".join(html))
+
+
+@router.get("/candidates/{candidate_id}/form/{kind}", response_class=HTMLResponse)
+def action_form(
+    request: Request,
+    db: Db,
+    who: Reader,
+    candidate_id: IdPath,
+    kind: Literal["confirm", "dismiss", "merge"],
+    v: Annotated[int | None, Query(ge=0, le=2**31 - 1)] = None,
+) -> HTMLResponse:
+    """A candidate's action form: a fragment for HTMX, a whole page without JavaScript.
+
+    ``v`` is the lock_version of the row the person saw, so the decision is checked against it.
+    """
+    if not who.can("confirm" if kind == "confirm" else "triage"):
+        raise Forbidden()
+    candidate = db.get(Candidate, candidate_id)
+    if candidate is None:
+        return _render(request, "missing.html", 404, who=who)
+    names = agency_map(db)
+    view = candidate_view(candidate, [], [], names)
+    if v is not None:
+        view["lock_version"] = v
+    if request.headers.get("hx-request") == "true":
+        lang = "en" if request.session.get("lang") == "en" else "th"
+        html = request.app.state.templates.get_template("_action_form.html").render(
+            c=view, kind=kind, inline=True, csrf=csrf_token(request), t=lambda key: label(key, lang)
+        )
+        return HTMLResponse(html)
+    return _render(
+        request, "action.html", who=who, c=view, kind=kind, inline=False, agency_names=sorted(names)
+    )
 
 
 @router.post("/candidates/{candidate_id}/confirm")

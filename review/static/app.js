@@ -16,8 +16,16 @@
   function open(row, cls) {
     if (!row) { return; }
     var d = row.querySelector("details." + cls);
-    if (d) { d.open = true; var f = d.querySelector("input:not([type=hidden]), button"); if (f) { f.focus(); } }
+    if (d) { d.open = true; focusIn(d); }
   }
+  function focusIn(el) {
+    var f = el.querySelector("input:not([type=hidden]), button"); if (f) { f.focus(); }
+  }
+  // An action form arrives when its <details> opens: put the cursor in it.
+  document.body.addEventListener("htmx:afterSwap", function (e) {
+    var d = e.target.closest ? e.target.closest("details[open]") : null;
+    if (d) { focusIn(d); }
+  });
   document.addEventListener("keydown", function (e) {
     var tag = (e.target.tagName || "").toLowerCase();
     if (tag === "input" || tag === "textarea" || tag === "select" || e.ctrlKey || e.metaKey || e.altKey) { return; }

@@ -134,6 +134,7 @@ def test_the_morning_review_in_a_real_browser(server: tuple[str, str], browser: 
     # Confirm the flooding story with both suggested agencies.
     flood = _row(page, "รามคำแหง")
     flood.locator("details.confirm summary").click()
+    flood.locator("details.confirm fieldset").wait_for()  # the form arrives when the details open
     for label in flood.locator("details.confirm fieldset label").all():
         box = label.locator("input")
         if any(name in label.inner_text() for name in ("สำนักการระบายน้ำ", "สำนักงานเขตบางกะปิ")):

@@ -34,6 +34,19 @@ def test_queue_filters_by_level_agency_district_and_source_kind(seeded: Seeded, 
     assert mon.get(f"/api/queue?{day}&agency=100%25").json()["total"] == 0  # LIKE wildcards are literal
 
 
+def test_action_forms_load_on_demand_and_keep_the_version_seen(seeded: Seeded, login: Any) -> None:
+    mon, wg = login("mon"), login("wg")
+    with session_scope(seeded.url) as session:
+        row = candidates(session, seeded.day)[0]
+    assert mon.get(f"/candidates/{row.id}/form/confirm").status_code == 403  # monitors do not confirm
+    fragment = wg.get(f"/candidates/{row.id}/form/confirm?v=7", headers={"HX-Request": "true"})
+    assert fragment.status_code == 200 and "<html" not in fragment.text
+    assert 'name="lock_version" value="7"' in fragment.text and 'hx-post="/candidates/' in fragment.text
+    page = wg.get(f"/candidates/{row.id}/form/dismiss")  # without JavaScript: a whole page, plain form
+    assert page.status_code == 200 and "<html" in page.text and "hx-post" not in page.text
+    assert wg.form(f"/candidates/{row.id}/dismiss", {"lock_version": 7, "reason": "x"}).status_code == 409
+
+
 def test_english_labels_on_request(seeded: Seeded, login: Any) -> None:
     mon = login("mon")
     assert "คิวพิจารณา 10:30" in mon.get("/queue").text
