@@ -394,7 +394,6 @@ def candidate_view(
         "decision_note": candidate.decision_note,
         "story_id": story.id,
         "title": story.title,
-        "summary": story.summary,
         "level": story.max_level,
         "impact": round(story.max_impact, 2),
         "urgent": story.urgent,

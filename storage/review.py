@@ -27,6 +27,22 @@ from storage.models import (
 )
 
 OPEN = (CandidateState.PROPOSED, CandidateState.FROZEN)
+# What a queue row shows of its story (not the summary, explanation or Traffy tickets).
+_QUEUE_STORY_COLUMNS = (
+    Story.title,
+    Story.max_level,
+    Story.max_impact,
+    Story.urgent,
+    Story.velocity,
+    Story.reach,
+    Story.spike,
+    Story.n_outlets,
+    Story.n_documents,
+    Story.first_seen,
+    Story.last_seen,
+    Story.places,
+    Story.agencies,
+)
 
 
 @dataclass
@@ -76,7 +92,7 @@ def queue_page(session: Session, day: date, flt: QueueFilter, limit: int = 50, o
     total = session.scalar(query.with_only_columns(func.count(Candidate.id)).order_by(None)) or 0
     rows = list(
         session.scalars(
-            query.options(selectinload(Candidate.story))
+            query.options(selectinload(Candidate.story).load_only(*_QUEUE_STORY_COLUMNS))
             .order_by(Candidate.rank, Candidate.id)
             .limit(limit)
             .offset(offset)
