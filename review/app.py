@@ -131,8 +131,8 @@ async def csrf_protect(request: Request) -> None:
 def current(request: Request, db: Db) -> Who:
     user_id = request.session.get("uid")
     user = auth.load_user(db, int(user_id)) if isinstance(user_id, int) else None
-    if user is None:
-        raise LoginRequired()
+    if user is None or request.session.get("pw") != auth.password_mark(user):
+        raise LoginRequired()  # unknown, deactivated, or the password changed since this login
     return Who(user, auth.role_names(user), auth.agency_scope(user))
 
 

@@ -156,6 +156,13 @@ def agency_scope(user: User) -> set[int] | None:
     return {a.id for a in user.agencies}
 
 
+def password_mark(user: User) -> str:
+    """A short digest of the user's password hash kept in the session: a new password ends old sessions."""
+    import hashlib
+
+    return hashlib.sha256((user.password_hash or "").encode()).hexdigest()[:16]
+
+
 def new_csrf_token() -> str:
     return secrets.token_urlsafe(32)
 

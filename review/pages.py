@@ -112,7 +112,9 @@ def login(
     db.commit()
     lang = request.session.get("lang")
     request.session.clear()  # a fresh session: no fixation
-    request.session.update({"uid": user.id, "csrf": auth.new_csrf_token(), "lang": lang or "th"})
+    request.session.update(
+        {"uid": user.id, "pw": auth.password_mark(user), "csrf": auth.new_csrf_token(), "lang": lang or "th"}
+    )
     return RedirectResponse(_local(next) if next != "/" else "/", status_code=303)
 
 

@@ -236,6 +236,19 @@ def test_login_rotates_the_session_and_csrf_token(app: Any) -> None:
     anonymous.client.close()
 
 
+def test_a_new_password_or_deactivation_ends_open_sessions(seeded: Seeded, login: Any) -> None:
+    from review.auth import reset_password
+    from storage.models import User
+
+    wg, mon = login("wg"), login("mon")
+    assert wg.get("/api/me").status_code == 200 and mon.get("/api/me").status_code == 200
+    with session_scope(seeded.url) as session:
+        reset_password(session, "wg", "a-brand-new-password")
+        session.scalar(select(User).where(User.username == "mon")).active = False  # type: ignore[union-attr]
+    assert wg.get("/api/me").status_code == 401
+    assert mon.get("/api/me").status_code == 401
+
+
 def test_session_cookie_flags(seeded: Seeded) -> None:
     import warnings
 
