@@ -75,6 +75,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "before": ("ก่อน", "Before"),
     "after": ("หลัง", "After"),
     "published": ("เผยแพร่", "Published"),
+    "recent_runs": ("รอบการเก็บข่าวล่าสุด", "Recent crawl runs"),
+    "items": ("รายการ", "Items"),
     "open_form": ("เปิดแบบฟอร์ม", "Open the form"),
     "publish": ("เผยแพร่ข่าวชี้แจง", "Publish"),
     "split_help": ("เลือกเอกสารที่จะแยกออกเป็นเรื่องใหม่", "Choose the documents to move to a new story"),

@@ -456,7 +456,13 @@ def publish(request: Request, db: Db, who: Clarifier, clarification_id: IdPath) 
 
 @router.get("/sources", response_class=HTMLResponse)
 def sources_page(request: Request, db: Db, who: Reader) -> HTMLResponse:
-    return _render(request, "sources.html", who=who, rows=queries.sources_with_last_run(db))
+    return _render(
+        request,
+        "sources.html",
+        who=who,
+        rows=queries.sources_with_last_run(db),
+        runs=queries.recent_crawl_runs(db),
+    )
 
 
 @router.get("/feed/clarifications.xml")

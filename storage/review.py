@@ -227,3 +227,15 @@ def sources_with_last_run(session: Session) -> list[tuple[Source, CrawlRun | Non
     last_ids = select(func.max(CrawlRun.id)).group_by(CrawlRun.source_id).scalar_subquery()
     runs = {r.source_id: r for r in session.scalars(select(CrawlRun).where(CrawlRun.id.in_(last_ids)))}
     return [(s, runs.get(s.id)) for s in sources]
+
+
+def recent_crawl_runs(session: Session, limit: int = 30) -> list[CrawlRun]:
+    """The latest crawl runs of every source (one row per source per run), newest first."""
+    return list(
+        session.scalars(
+            select(CrawlRun)
+            .options(selectinload(CrawlRun.source))
+            .order_by(CrawlRun.started_at.desc(), CrawlRun.id.desc())
+            .limit(limit)
+        )
+    )

@@ -97,3 +97,21 @@ def test_masking_of_phone_and_id_numbers() -> None:
     assert mask_personal("บัตร ๑๑๐๒๐๓๐๔๐๕๐๖๗ ครับ") == "บัตร xxxxxxxxxxxxx ครับ"
     assert mask_personal("+66 81 234 5678") == "+xx xx xxx xxxx"
     assert mask_personal("ถนนพระราม 9 ซอย 15 เมื่อ 2567") == "ถนนพระราม 9 ซอย 15 เมื่อ 2567"
+
+
+def test_sources_page_shows_health_and_recent_runs(seeded: Seeded, login: Any) -> None:
+    from storage.models import Source
+    from storage.sources import finish_run, start_run
+
+    with session_scope(seeded.url) as session:
+        source = session.query(Source).filter_by(name="test-news").one()
+        good = start_run(session, source, "flow-run-abc")
+        good.items_seen, good.items_stored = 12, 5
+        finish_run(good, source)
+        bad = start_run(session, source)
+        finish_run(bad, source, "http", "HTTP 503 <b>from</b> the site")
+    page = login("mon").get("/sources")
+    assert page.status_code == 200
+    assert "test-news" in page.text and "12 / 5" in page.text and "flow flow-run-abc" in page.text
+    assert "HTTP 503 &lt;b&gt;from&lt;/b&gt; the site" in page.text and 'class="bad"' in page.text
+    assert login("bangkapi").get("/sources").status_code == 403
