@@ -135,6 +135,8 @@ def test_the_morning_review_in_a_real_browser(server: tuple[str, str], browser: 
     flood = _row(page, "รามคำแหง")
     flood.locator("details.confirm summary").click()
     flood.locator("details.confirm fieldset").wait_for()  # the form arrives when the details open
+    flood.scroll_into_view_if_needed()
+    _shot(page, "queue-confirm", full=False)
     for label in flood.locator("details.confirm fieldset label").all():
         box = label.locator("input")
         if any(name in label.inner_text() for name in ("สำนักการระบายน้ำ", "สำนักงานเขตบางกะปิ")):
