@@ -316,7 +316,7 @@ def version() -> None:
     out.print(f"bkkwatch {__version__}")
 
 
-from bkkwatch.cli_review import register as _register_review; _register_review(app)  # noqa: E402
+from bkkwatch.cli_review import register as _register_review; _register_review(app)  # noqa: E402, E702, I001
 
 
 def main() -> None:
