@@ -55,7 +55,9 @@ class AgencyEntry:
         if raw["kind"] not in KINDS:
             raise RegistryError(f"{where}: kind {raw['kind']!r} is not one of {', '.join(KINDS)}")
         details = {
-            key: raw[key] for key in ("district_th", "district_en", "subdistricts") if raw.get(key) is not None
+            key: raw[key]
+            for key in ("district_th", "district_en", "subdistricts")
+            if raw.get(key) is not None
         }
         district_code = raw.get("district_code")
         return cls(

@@ -20,32 +20,108 @@ MODEL_VERSION = "rules-2026.11"
 
 # Words of the BMA's remit and of complaints (a problem someone should fix), with weights.
 PROBLEM_WORDS: Mapping[str, float] = {
-    "ร้องเรียน": 1.0, "ร้องทุกข์": 1.0, "ชำรุด": 1.0, "พัง": 0.8, "เสียหาย": 0.6, "น้ำท่วม": 1.2,
-    "น้ำขัง": 1.0, "ท่วมขัง": 1.0, "ขยะ": 0.8, "กลิ่นเหม็น": 0.8, "ส่งกลิ่น": 0.8, "ทางเท้า": 0.6,
-    "ฟุตบาท": 0.6, "หาบเร่": 0.8, "แผงลอย": 0.8, "รุกล้ำ": 0.8, "ท่อระบายน้ำ": 0.8, "อุดตัน": 0.8,
-    "ไฟดับ": 0.8, "ไฟฟ้าส่องสว่าง": 0.5, "มืด": 0.4, "รถติด": 0.6, "การจราจร": 0.3, "หลุม": 0.8,
-    "บ่อ": 0.3, "ฝุ่น": 0.7, "PM2.5": 0.9, "pm 2.5": 0.9, "มลพิษ": 0.8, "เสียงดัง": 0.6,
-    "สุนัขจรจัด": 0.8, "หมาจรจัด": 0.8, "ไม่ได้รับการแก้ไข": 1.2, "ไม่มีการแก้ไข": 1.2, "ปล่อยปละละเลย": 1.2,
-    "ล่าช้า": 0.8, "ไม่คืบหน้า": 1.0, "ก่อสร้าง": 0.4, "สร้างความเดือดร้อน": 1.2, "เดือดร้อน": 1.0,
-    "อันตราย": 1.0, "เสี่ยง": 0.5, "ร้องขอ": 0.6, "ประชาชนเดือดร้อน": 1.2, "วิจารณ์": 0.8,
-    "ไม่พอใจ": 0.8, "โวย": 1.0, "ตำหนิ": 0.8, "ผิดกฎหมาย": 0.8, "บุกรุก": 0.8, "คลอง": 0.3,
-    "น้ำเน่า": 1.0, "ต้นไม้": 0.3, "ล้มทับ": 1.2, "ป้ายรถเมล์": 0.4, "ขาดแคลน": 0.6,
+    "ร้องเรียน": 1.0,
+    "ร้องทุกข์": 1.0,
+    "ชำรุด": 1.0,
+    "พัง": 0.8,
+    "เสียหาย": 0.6,
+    "น้ำท่วม": 1.2,
+    "น้ำขัง": 1.0,
+    "ท่วมขัง": 1.0,
+    "ขยะ": 0.8,
+    "กลิ่นเหม็น": 0.8,
+    "ส่งกลิ่น": 0.8,
+    "ทางเท้า": 0.6,
+    "ฟุตบาท": 0.6,
+    "หาบเร่": 0.8,
+    "แผงลอย": 0.8,
+    "รุกล้ำ": 0.8,
+    "ท่อระบายน้ำ": 0.8,
+    "อุดตัน": 0.8,
+    "ไฟดับ": 0.8,
+    "ไฟฟ้าส่องสว่าง": 0.5,
+    "มืด": 0.4,
+    "รถติด": 0.6,
+    "การจราจร": 0.3,
+    "หลุม": 0.8,
+    "บ่อ": 0.3,
+    "ฝุ่น": 0.7,
+    "PM2.5": 0.9,
+    "pm 2.5": 0.9,
+    "มลพิษ": 0.8,
+    "เสียงดัง": 0.6,
+    "สุนัขจรจัด": 0.8,
+    "หมาจรจัด": 0.8,
+    "ไม่ได้รับการแก้ไข": 1.2,
+    "ไม่มีการแก้ไข": 1.2,
+    "ปล่อยปละละเลย": 1.2,
+    "ล่าช้า": 0.8,
+    "ไม่คืบหน้า": 1.0,
+    "ก่อสร้าง": 0.4,
+    "สร้างความเดือดร้อน": 1.2,
+    "เดือดร้อน": 1.0,
+    "อันตราย": 1.0,
+    "เสี่ยง": 0.5,
+    "ร้องขอ": 0.6,
+    "ประชาชนเดือดร้อน": 1.2,
+    "วิจารณ์": 0.8,
+    "ไม่พอใจ": 0.8,
+    "โวย": 1.0,
+    "ตำหนิ": 0.8,
+    "ผิดกฎหมาย": 0.8,
+    "บุกรุก": 0.8,
+    "คลอง": 0.3,
+    "น้ำเน่า": 1.0,
+    "ต้นไม้": 0.3,
+    "ล้มทับ": 1.2,
+    "ป้ายรถเมล์": 0.4,
+    "ขาดแคลน": 0.6,
 }
 # Harm or danger to people now, misconduct, or virality: impact 3 (RUBRIC.md).
 URGENT_WORDS: Mapping[str, str] = {
-    "เสียชีวิต": "มีผู้เสียชีวิต", "บาดเจ็บ": "มีผู้บาดเจ็บ", "เจ็บสาหัส": "มีผู้บาดเจ็บ",
-    "ไฟไหม้": "ไฟไหม้", "เพลิงไหม้": "ไฟไหม้", "พังถล่ม": "สิ่งก่อสร้างถล่ม", "อาคารถล่ม": "สิ่งก่อสร้างถล่ม",
-    "สะพานถล่ม": "สิ่งก่อสร้างถล่ม", "ป้ายถล่ม": "สิ่งก่อสร้างถล่ม",
-    "ทรุดตัว": "ถนนทรุด", "ถนนทรุด": "ถนนทรุด", "หลุมยุบ": "หลุมยุบ", "ถนนยุบ": "หลุมยุบ",
-    "ทุจริต": "ข้อกล่าวหาทุจริต", "คอร์รัปชัน": "ข้อกล่าวหาทุจริต", "คอรัปชั่น": "ข้อกล่าวหาทุจริต",
-    "ส่วย": "ข้อกล่าวหาเรียกรับเงิน", "รับสินบน": "ข้อกล่าวหาเรียกรับเงิน", "เรียกรับเงิน": "ข้อกล่าวหาเรียกรับเงิน",
-    "ไวรัล": "เป็นไวรัล", "แชร์สนั่น": "เป็นไวรัล", "ไฟดูด": "ไฟดูด", "จมน้ำ": "จมน้ำ",
-    "ท่วมหนัก": "น้ำท่วมหนัก", "ท่วมสูง": "น้ำท่วมหนัก",
+    "เสียชีวิต": "มีผู้เสียชีวิต",
+    "บาดเจ็บ": "มีผู้บาดเจ็บ",
+    "เจ็บสาหัส": "มีผู้บาดเจ็บ",
+    "ไฟไหม้": "ไฟไหม้",
+    "เพลิงไหม้": "ไฟไหม้",
+    "พังถล่ม": "สิ่งก่อสร้างถล่ม",
+    "อาคารถล่ม": "สิ่งก่อสร้างถล่ม",
+    "สะพานถล่ม": "สิ่งก่อสร้างถล่ม",
+    "ป้ายถล่ม": "สิ่งก่อสร้างถล่ม",
+    "ทรุดตัว": "ถนนทรุด",
+    "ถนนทรุด": "ถนนทรุด",
+    "หลุมยุบ": "หลุมยุบ",
+    "ถนนยุบ": "หลุมยุบ",
+    "ทุจริต": "ข้อกล่าวหาทุจริต",
+    "คอร์รัปชัน": "ข้อกล่าวหาทุจริต",
+    "คอรัปชั่น": "ข้อกล่าวหาทุจริต",
+    "ส่วย": "ข้อกล่าวหาเรียกรับเงิน",
+    "รับสินบน": "ข้อกล่าวหาเรียกรับเงิน",
+    "เรียกรับเงิน": "ข้อกล่าวหาเรียกรับเงิน",
+    "ไวรัล": "เป็นไวรัล",
+    "แชร์สนั่น": "เป็นไวรัล",
+    "ไฟดูด": "ไฟดูด",
+    "จมน้ำ": "จมน้ำ",
+    "ท่วมหนัก": "น้ำท่วมหนัก",
+    "ท่วมสูง": "น้ำท่วมหนัก",
 }
 POSITIVE_WORDS = ("ขอบคุณ", "ชื่นชม", "ดีมาก", "สะอาด", "สวยงาม", "ประทับใจ", "แก้ไขแล้ว", "เรียบร้อยแล้ว")
 QUESTION_MARKS = ("?", "ไหม", "มั้ย", "หรือไม่", "อย่างไร", "ทำไม", "เมื่อไหร่", "ที่ไหน")
-BMA_WORDS = ("ผู้ว่าฯ กทม", "ผู้ว่าราชการกรุงเทพมหานคร", "ผู้ว่ากทม", "ชัชชาติ", "อัศวิน", "สุขุมพันธุ์",
-             "สำนักงานเขต", "ผู้อำนวยการเขต", "ผอ.เขต", "สภากทม", "ส.ก.", "เทศกิจ", "ศาลาว่าการ")
+BMA_WORDS = (
+    "ผู้ว่าฯ กทม",
+    "ผู้ว่าราชการกรุงเทพมหานคร",
+    "ผู้ว่ากทม",
+    "ชัชชาติ",
+    "อัศวิน",
+    "สุขุมพันธุ์",
+    "สำนักงานเขต",
+    "ผู้อำนวยการเขต",
+    "ผอ.เขต",
+    "สภากทม",
+    "ส.ก.",
+    "เทศกิจ",
+    "ศาลาว่าการ",
+)
 
 
 @dataclass
@@ -63,8 +139,13 @@ class ScoreResult:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "bangkok": self.bangkok, "sentiment": self.sentiment, "impact": self.impact, "level": self.level,
-            "urgent": self.urgent, "agencies": self.agencies, "places": self.places,
+            "bangkok": self.bangkok,
+            "sentiment": self.sentiment,
+            "impact": self.impact,
+            "level": self.level,
+            "urgent": self.urgent,
+            "agencies": self.agencies,
+            "places": self.places,
             "explanation": self.explanation,
         }
 
@@ -79,8 +160,14 @@ class RuleScorer:
         self.places = places or gazetteer()
         self.topics = [(e, [k for k in e.keywords if k]) for e in self.registry.entries if e.keywords]
 
-    def score(self, text: str, title: str = "", engagement: Mapping[str, Any] | None = None,
-              source_kind: str | None = None, district: str | None = None) -> ScoreResult:
+    def score(
+        self,
+        text: str,
+        title: str = "",
+        engagement: Mapping[str, Any] | None = None,
+        source_kind: str | None = None,
+        district: str | None = None,
+    ) -> ScoreResult:
         body = normalize(f"{title}\n{text}")
         lowered = body.casefold()
         found = self.places.find(body)
@@ -101,9 +188,13 @@ class RuleScorer:
 
         # Relevance: Bangkok places and BMA words for; other provinces against.
         strong = sum(1 for h in found.districts if h.strong)
-        evidence = (1.6 * min(strong, 3) + 0.7 * min(len(found.districts) - strong, 3)
-                    + 1.2 * min(len(found.bangkok_mentions), 3) + 1.0 * min(len(bma_hits), 3)
-                    + (2.0 if district else 0.0))
+        evidence = (
+            1.6 * min(strong, 3)
+            + 0.7 * min(len(found.districts) - strong, 3)
+            + 1.2 * min(len(found.bangkok_mentions), 3)
+            + 1.0 * min(len(bma_hits), 3)
+            + (2.0 if district else 0.0)
+        )
         against = 1.2 * min(len(found.other_provinces), 3) * (0.5 if strong or district else 1.0)
         bangkok = round(_sigmoid(-1.6 + evidence - against), 3)
 
@@ -142,7 +233,9 @@ class RuleScorer:
         explanation = self._explain(problems, harms, found, districts, bma_hits, spreading, viral, engagement)
         return ScoreResult(bangkok, sentiment, impact, level, urgent, agencies, districts, explanation)
 
-    def _agencies(self, body: str, districts: list[str], bangkok: float, hits: list[Any]) -> list[dict[str, Any]]:
+    def _agencies(
+        self, body: str, districts: list[str], bangkok: float, hits: list[Any]
+    ) -> list[dict[str, Any]]:
         if bangkok < 0.5:
             return []
         scores: dict[str, tuple[float, bool]] = {}
@@ -162,8 +255,16 @@ class RuleScorer:
         return [{"name": name, "score": value, "external": external} for name, (value, external) in ranked]
 
     @staticmethod
-    def _explain(problems: list[str], harms: list[str], found: Any, districts: list[str], bma_hits: list[str],
-                 spreading: bool, viral: bool, engagement: Mapping[str, Any]) -> str:
+    def _explain(
+        problems: list[str],
+        harms: list[str],
+        found: Any,
+        districts: list[str],
+        bma_hits: list[str],
+        spreading: bool,
+        viral: bool,
+        engagement: Mapping[str, Any],
+    ) -> str:
         parts: list[str] = []
         parts.extend(harms[:3])
         parts.extend(sorted(problems, key=lambda w: -PROBLEM_WORDS[w])[:3])

@@ -38,13 +38,19 @@ def score_and_group(database_url: str) -> dict[str, int]:
 def queue_for_day(database_url: str, review_day: date) -> dict[str, Any]:
     with session_scope(database_url) as session:
         result = build_queue(session, review_day)
-    return {"review_day": result.review_day.isoformat(), "eligible": result.eligible, "added": result.added,
-            "reranked": result.reranked, "dropped": result.dropped}
+    return {
+        "review_day": result.review_day.isoformat(),
+        "eligible": result.eligible,
+        "added": result.added,
+        "reranked": result.reranked,
+        "dropped": result.dropped,
+    }
 
 
 @flow(name="run-overnight", log_prints=True, timeout_seconds=4 * 3600)
-def run_overnight(database_url: str | None = None, sources: list[str] | None = None,
-                  review_day: date | None = None) -> dict[str, Any]:
+def run_overnight(
+    database_url: str | None = None, sources: list[str] | None = None, review_day: date | None = None
+) -> dict[str, Any]:
     url = database_url or get_settings().database_url
     day = review_day or next_review_day(review_time=get_settings().review_time)
     crawled = crawl_feeds(url, sources)

@@ -17,7 +17,6 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Index,
-    Integer,
     MetaData,
     String,
     Text,
@@ -81,8 +80,15 @@ def _state(enum_cls: type[enum.Enum], name: str) -> Any:
     from sqlalchemy import Enum
 
     # Stored as plain strings with a CHECK constraint, so adding a state is a small migration.
-    return Enum(enum_cls, name=name, native_enum=False, values_callable=_enum_values, length=20,
-                validate_strings=True, create_constraint=True)
+    return Enum(
+        enum_cls,
+        name=name,
+        native_enum=False,
+        values_callable=_enum_values,
+        length=20,
+        validate_strings=True,
+        create_constraint=True,
+    )
 
 
 # --- enumerations ---------------------------------------------------------------------------
@@ -211,7 +217,9 @@ class CrawlRun(Base):
     flow_run_id: Mapped[str | None] = mapped_column(String(64))
     started_at: Mapped[datetime] = mapped_column(default=_now)
     finished_at: Mapped[datetime | None]
-    status: Mapped[CrawlStatus] = mapped_column(_state(CrawlStatus, "crawl_status"), default=CrawlStatus.RUNNING)
+    status: Mapped[CrawlStatus] = mapped_column(
+        _state(CrawlStatus, "crawl_status"), default=CrawlStatus.RUNNING
+    )
     http_status: Mapped[int | None]
     requests: Mapped[int] = mapped_column(default=0)
     items_seen: Mapped[int] = mapped_column(default=0)

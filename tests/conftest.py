@@ -29,7 +29,9 @@ from sqlalchemy.orm import Session  # noqa: E402
 from bkkwatch.settings import reset_settings  # noqa: E402
 from storage import db as storage_db  # noqa: E402
 
-POSTGRES_URL = os.environ.get("BKKWATCH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+POSTGRES_URL = os.environ.get(
+    "BKKWATCH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 _TEMPLATE = f"bkkwatch_tmpl_{os.getpid()}"
 _pg_state: dict[str, object] = {}
 
@@ -42,7 +44,9 @@ def _postgres_available() -> str | None:
     """None when the server answers, else the reason it does not."""
     if "reason" not in _pg_state:
         try:
-            engine = create_engine(_pg_admin_url(), isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
+            engine = create_engine(
+                _pg_admin_url(), isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}
+            )
             with engine.connect() as conn:
                 conn.execute(text("select 1"))
             engine.dispose()
