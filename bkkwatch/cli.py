@@ -158,18 +158,14 @@ def agencies_list(
         return
     table = Table("code", "kind", "name (th)", "name (en)", "external")
     for row in data:
-        table.add_row(
-            row["code"], row["kind"], row["name_th"], row["name_en"], "yes" if row["external"] else ""
-        )
+        table.add_row(row["code"], row["kind"], row["name_th"], row["name_en"], "yes" if row["external"] else "")
     out.print(table)
     out.print(f"{len(data)} agencies")
 
 
 @agencies_app.command("resolve")
 def agencies_resolve(
-    text: Annotated[
-        str, typer.Argument(help="any name of an agency, e.g. เขตบางรัก or 'Bang Rak district office'")
-    ],
+    text: Annotated[str, typer.Argument(help="any name of an agency, e.g. เขตบางรัก or 'Bang Rak district office'")],
     as_json: Annotated[bool, typer.Option("--json", help="print the whole record as JSON")] = False,
 ) -> None:
     """Print the canonical Thai name of the agency TEXT names (exit 2 when nothing matches)."""
@@ -190,9 +186,7 @@ def agencies_resolve(
 
 
 def _crawl_table(summaries: list[dict[str, Any]]) -> Table:
-    table = Table(
-        "source", "status", "items", "new", "updated", "same", "dup", "rejected", "message", title="crawl"
-    )
+    table = Table("source", "status", "items", "new", "updated", "same", "dup", "rejected", "message", title="crawl")
     for s in summaries:
         table.add_row(
             str(s["source"]),
@@ -210,9 +204,7 @@ def _crawl_table(summaries: list[dict[str, Any]]) -> Table:
 
 @app.command()
 def crawl(
-    source: Annotated[
-        list[str] | None, typer.Option("--source", help="crawl only this source (repeatable)")
-    ] = None,
+    source: Annotated[list[str] | None, typer.Option("--source", help="crawl only this source (repeatable)")] = None,
 ) -> None:
     """Crawl the enabled feed sources now and print a per-source summary."""
     from crawlers.run import crawl as run_crawl
@@ -292,9 +284,7 @@ def print_queue(rows: list[dict[str, Any]], day: date, limit: int | None = None)
     )
     for row in rows[:limit] if limit else rows:
         level = f"[bold red]{row['level']} !" if row["urgent"] else str(row["level"])
-        agencies = ", ".join(
-            a["name"] + (" (นอก กทม.)" if a.get("external") else "") for a in row["agencies"][:2]
-        )
+        agencies = ", ".join(a["name"] + (" (นอก กทม.)" if a.get("external") else "") for a in row["agencies"][:2])
         first = thai_datetime(datetime.fromisoformat(row["first_seen"])) if row["first_seen"] else "-"
         table.add_row(
             str(row["rank"]),
@@ -308,16 +298,13 @@ def print_queue(rows: list[dict[str, Any]], day: date, limit: int | None = None)
     out.print(table)
     shown = min(len(rows), limit) if limit else len(rows)
     out.print(
-        f"{len(rows)} candidates"
-        + (f" (top {shown} shown; `bkkwatch queue` lists all)" if shown < len(rows) else "")
+        f"{len(rows)} candidates" + (f" (top {shown} shown; `bkkwatch queue` lists all)" if shown < len(rows) else "")
     )
 
 
 @app.command()
 def queue(
-    day: Annotated[
-        str | None, typer.Option("--date", help="review day YYYY-MM-DD (default: the next 10:30)")
-    ] = None,
+    day: Annotated[str | None, typer.Option("--date", help="review day YYYY-MM-DD (default: the next 10:30)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """The ranked candidate issues for a review day."""
@@ -341,6 +328,8 @@ def demo(
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_HOME", str(Path.cwd() / "var" / "prefect"))
+    # The temporary Prefect API can take a while to start on a busy two-core machine.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
     reset_settings()
     from bkkwatch.demo import register_sample_sources, serve_samples
 

@@ -62,8 +62,7 @@ def fetch(
     settings = settings or get_settings()
     headers = {
         "User-Agent": settings.user_agent,
-        "Accept": "application/rss+xml, application/atom+xml, "
-        "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5",
+        "Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5",
     }
     if etag:
         headers["If-None-Match"] = etag
@@ -91,9 +90,7 @@ def fetch(
                         current = str(response.url.join(location))
                         continue
                     if response.status_code >= 400:
-                        raise FetchError(
-                            "http", f"HTTP {response.status_code} from {current}", response.status_code
-                        )
+                        raise FetchError("http", f"HTTP {response.status_code} from {current}", response.status_code)
                     body = bytearray()
                     for chunk in response.iter_bytes():
                         body.extend(chunk)
@@ -107,9 +104,7 @@ def fetch(
             except httpx.TimeoutException as exc:
                 raise FetchError("timeout", f"timed out fetching {current}") from exc
             except httpx.TransportError as exc:
-                raise FetchError(
-                    "connection", f"cannot fetch {current}: {exc.__class__.__name__} {exc}"
-                ) from exc
+                raise FetchError("connection", f"cannot fetch {current}: {exc.__class__.__name__} {exc}") from exc
         raise FetchError("redirect_loop", f"more than {MAX_REDIRECTS} redirects from {url}")
     finally:
         if own_client:

@@ -1210,10 +1210,7 @@ def traffy_report(path: Path, agencies, owner, placeholders):
         f"  unmapped district sections (by design, not aliases): {len(sec)} strings, "
         f"{sum(c for c, _ in sec)} occurrences"
     )
-    print(
-        f"  unmapped politicians / parties / councils: {len(pol)} strings, "
-        f"{sum(c for c, _ in pol)} occurrences"
-    )
+    print(f"  unmapped politicians / parties / councils: {len(pol)} strings, {sum(c for c, _ in pol)} occurrences")
     print("  other unmapped components:")
     for c, o in rest:
         print(f"    {c:4d}  {o}")

@@ -269,9 +269,7 @@ def build(rows: list[dict], out_dir: Path) -> dict[str, list[str]]:
             assert m is not None, url
             new = m.group(1) + "/amp" + m.group(2)
         pub = parse_published(r["published"]) + AGGREGATOR_DELAY
-        agg_items.append(
-            (pub, item_xml(r, link=new, pub=pub, full=False, source=(OUTLETS[r["outlet"]][0], url)))
-        )
+        agg_items.append((pub, item_xml(r, link=new, pub=pub, full=False, source=(OUTLETS[r["outlet"]][0], url))))
     write(
         out_dir,
         "aggregator.xml",

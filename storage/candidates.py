@@ -46,9 +46,7 @@ def story_urls(session: Session, story_ids: list[int]) -> dict[int, list[str]]:
     if not story_ids:
         return urls
     for story_id, url in session.execute(
-        select(Document.story_id, Document.canonical_url)
-        .where(Document.story_id.in_(story_ids))
-        .order_by(Document.id)
+        select(Document.story_id, Document.canonical_url).where(Document.story_id.in_(story_ids)).order_by(Document.id)
     ):
         urls.setdefault(story_id, []).append(url)
     return urls

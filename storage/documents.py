@@ -43,9 +43,7 @@ class StoreResult:
     document: Document
 
 
-def store_item(
-    session: Session, item: Item, source_id: int | None, crawl_run_id: int | None = None
-) -> StoreResult:
+def store_item(session: Session, item: Item, source_id: int | None, crawl_run_id: int | None = None) -> StoreResult:
     """Insert or update one item: one canonical URL (or content from one source) is never stored twice."""
     canonical = canonical_url(item.url)
     digest = content_hash(item.title, item.text)
@@ -76,9 +74,7 @@ def store_item(
         return StoreResult(Outcome.UPDATED, existing)
 
     twin = session.scalar(select(Document.id).where(Document.content_hash == digest).limit(1))
-    document = Document(
-        canonical_url=canonical, source_id=source_id, crawl_run_id=crawl_run_id, duplicate_of_id=twin
-    )
+    document = Document(canonical_url=canonical, source_id=source_id, crawl_run_id=crawl_run_id, duplicate_of_id=twin)
     _apply(document, item, digest)
     try:
         with session.begin_nested():

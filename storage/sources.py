@@ -28,9 +28,7 @@ def upsert_source(session: Session, name: str, kind: str, url: str, **fields: An
     return source
 
 
-def sources_by_names(
-    session: Session, names: Iterable[str] | None = None, enabled_only: bool = True
-) -> list[Source]:
+def sources_by_names(session: Session, names: Iterable[str] | None = None, enabled_only: bool = True) -> list[Source]:
     query = select(Source).order_by(Source.name)
     wanted = list(names or [])
     if wanted:
@@ -47,9 +45,7 @@ def start_run(session: Session, source: Source, flow_run_id: str | None = None) 
     return run
 
 
-def finish_run(
-    run: CrawlRun, source: Source, error_kind: str | None = None, message: str | None = None
-) -> None:
+def finish_run(run: CrawlRun, source: Source, error_kind: str | None = None, message: str | None = None) -> None:
     now = datetime.now(UTC)
     run.finished_at = now
     if error_kind:

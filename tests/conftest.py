@@ -20,7 +20,10 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_HOME", str(ROOT / "var" / "test-prefect"))
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
+os.environ.setdefault("BKKWATCH_RETRY_BASE_SECONDS", "0.2")  # I/O retries in tests: 0.2, 0.4, 0.8, 1.6 s
 os.environ["BKKWATCH_ALLOW_PRIVATE_HOSTS"] = "1"  # fixtures are served from 127.0.0.1
+Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
 
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
@@ -29,9 +32,7 @@ from sqlalchemy.orm import Session  # noqa: E402
 from bkkwatch.settings import reset_settings  # noqa: E402
 from storage import db as storage_db  # noqa: E402
 
-POSTGRES_URL = os.environ.get(
-    "BKKWATCH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
+POSTGRES_URL = os.environ.get("BKKWATCH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 _TEMPLATE = f"bkkwatch_tmpl_{os.getpid()}"
 _pg_state: dict[str, object] = {}
 
@@ -44,9 +45,7 @@ def _postgres_available() -> str | None:
     """None when the server answers, else the reason it does not."""
     if "reason" not in _pg_state:
         try:
-            engine = create_engine(
-                _pg_admin_url(), isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}
-            )
+            engine = create_engine(_pg_admin_url(), isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
             with engine.connect() as conn:
                 conn.execute(text("select 1"))
             engine.dispose()

@@ -53,9 +53,7 @@ def test_placeholders_and_unknown_names_resolve_to_nothing() -> None:
 
 def test_traffy_organisation_strings() -> None:
     registry = shipped_registry()
-    names = [
-        e.name_th for e in registry.resolve_many("เพื่อนชัชชาติ, กรุงเทพมหานคร, เขตพระนคร, สำนักการระบายน้ำ กทม.")
-    ]
+    names = [e.name_th for e in registry.resolve_many("เพื่อนชัชชาติ, กรุงเทพมหานคร, เขตพระนคร, สำนักการระบายน้ำ กทม.")]
     assert names == ["สำนักงานเขตพระนคร", "สำนักการระบายน้ำ"]
     assert registry.resolve("สน.ลุมพินี").name_th == "สำนักงานตำรวจแห่งชาติ"
 

@@ -14,9 +14,7 @@ def test_defaults_and_dotenv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("BKKWATCH_DATABASE_URL", raising=False)
     assert Settings().database_url == f"sqlite:///{tmp_path / 'var' / 'bkkwatch.db'}"
-    (tmp_path / ".env").write_text(
-        "BKKWATCH_DATABASE_URL=postgresql+psycopg://bk@db/bk\nBKKWATCH_REVIEW_TIME=10:00\n"
-    )
+    (tmp_path / ".env").write_text("BKKWATCH_DATABASE_URL=postgresql+psycopg://bk@db/bk\nBKKWATCH_REVIEW_TIME=10:00\n")
     settings = Settings()
     assert settings.database_url == "postgresql+psycopg://bk@db/bk" and settings.review_time == "10:00"
     monkeypatch.setenv("BKKWATCH_REVIEW_TIME", "25:99")

@@ -37,9 +37,7 @@ def test_real_feed_entries_become_items(base: str) -> None:
 
 def test_conditional_get_gives_not_modified(base: str) -> None:
     first = fetch(f"{base}/feeds/thairath.xml", settings=SETTINGS)
-    again = fetch(
-        f"{base}/feeds/thairath.xml", last_modified=first.headers["last-modified"], settings=SETTINGS
-    )
+    again = fetch(f"{base}/feeds/thairath.xml", last_modified=first.headers["last-modified"], settings=SETTINGS)
     assert again.not_modified and again.status == 304
 
 

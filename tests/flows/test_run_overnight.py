@@ -10,7 +10,8 @@ from prefect.testing.utilities import prefect_test_harness
 from sqlalchemy import func, select
 
 from bkkwatch.demo import register_sample_sources, serve_samples
-from flows.run_overnight import queue_for_day, run_overnight
+from flows.prepare_queue import queue_task
+from flows.run_overnight import run_overnight
 from storage.db import session_scope
 from storage.models import Candidate, CrawlRun, CrawlStatus, Document, Story
 
@@ -47,12 +48,10 @@ def test_flow_runs_the_whole_path_and_a_rerun_adds_nothing(db_url: str) -> None:
     assert "ill-formed" in broken["message"]
     assert all(c["stored"] == 0 for c in again["crawl"])
     with session_scope(db_url) as s:
-        assert s.scalar(select(func.count(CrawlRun.id)).where(CrawlRun.status == CrawlStatus.OK)) == 2 * len(
-            names
-        )
+        assert s.scalar(select(func.count(CrawlRun.id)).where(CrawlRun.status == CrawlStatus.OK)) == 2 * len(names)
 
 
 def test_queue_task_logic_as_a_plain_function(db_url: str) -> None:
     # An empty store: the task returns a summary and creates nothing.
-    summary = queue_for_day.fn(db_url, DAY)
-    assert summary == {"review_day": "2026-11-25", "eligible": 0, "added": 0, "reranked": 0, "dropped": 0}
+    summary = queue_task.fn(db_url, DAY, False)
+    assert summary == {"review_day": "2026-11-25", "eligible": 0, "added": 0, "reranked": 0, "dropped": 0, "frozen": 0}
