@@ -360,6 +360,48 @@ def demo(
 
 
 @app.command()
+def status(as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False) -> None:
+    """What needs a person: flows' last runs and next times, failing sources, today's queue, overdue
+    answers. Exit status 1 when something needs a person (a failed flow, an overdue item)."""
+    from datetime import datetime
+
+    from casework.status import collect
+    from storage.db import session_scope
+
+    with session_scope(_ready()) as session:
+        result = collect(session)
+    if as_json:
+        sys.stdout.write(json.dumps(result.as_dict(), ensure_ascii=False, indent=1) + "\n")
+    else:
+
+        def when(value: str | None) -> str:
+            return thai_datetime(datetime.fromisoformat(value)) if value else "-"
+
+        table = Table("flow", "deployments", "last run", "outcome", "next run", title="flows")
+        for flow in result.flows:
+            outcome = flow.last_state or "never run"
+            if flow.last_state in ("failed", "crashed"):
+                outcome = f"[bold red]{outcome}[/]"
+            table.add_row(flow.flow, ", ".join(flow.deployments), when(flow.last_started), outcome,
+                          when(flow.next_run))
+        out.print(table)
+        q = result.queue
+        out.print(f"queue for {q['review_day']}: {'frozen' if q['frozen'] else 'not frozen yet'}, "
+                  f"{q['undecided']} undecided, {q['confirmed']} confirmed, {q['sent']} sent, "
+                  f"{q['dismissed']} dismissed")
+        for source in result.failing_sources:
+            out.print(f"source failing: {source['source']} ({source['error']})", markup=False)
+        for item in result.overdue:
+            out.print(f"overdue: issue {item['issue_id']} {item['title'][:60]} "
+                      f"(due {when(item['due_at'])}; waiting for {', '.join(item['missing'])})", markup=False)
+        out.print("needs a person:" if result.problems else "nothing needs a person now")
+        for problem in result.problems:
+            out.print(f"  - {problem}", markup=False)
+    if result.needs_a_person:
+        raise typer.Exit(1)
+
+
+@app.command()
 def version() -> None:
     """Print the version."""
     out.print(f"bkkwatch {__version__}")

@@ -107,6 +107,7 @@ def deliver(
                 agency_id=message.agency_id,
                 body=masked.text,
                 status=DispatchStatus.PENDING,
+                attempts=0,
             )
             session.add(row)
         row.attempts += 1
