@@ -382,18 +382,22 @@ def status(as_json: Annotated[bool, typer.Option("--json", help="print JSON")] =
             outcome = flow.last_state or "never run"
             if flow.last_state in ("failed", "crashed"):
                 outcome = f"[bold red]{outcome}[/]"
-            table.add_row(flow.flow, ", ".join(flow.deployments), when(flow.last_started), outcome,
-                          when(flow.next_run))
+            table.add_row(flow.flow, ", ".join(flow.deployments), when(flow.last_started), outcome, when(flow.next_run))
         out.print(table)
         q = result.queue
-        out.print(f"queue for {q['review_day']}: {'frozen' if q['frozen'] else 'not frozen yet'}, "
-                  f"{q['undecided']} undecided, {q['confirmed']} confirmed, {q['sent']} sent, "
-                  f"{q['dismissed']} dismissed")
+        out.print(
+            f"queue for {q['review_day']}: {'frozen' if q['frozen'] else 'not frozen yet'}, "
+            f"{q['undecided']} undecided, {q['confirmed']} confirmed, {q['sent']} sent, "
+            f"{q['dismissed']} dismissed"
+        )
         for source in result.failing_sources:
             out.print(f"source failing: {source['source']} ({source['error']})", markup=False)
         for item in result.overdue:
-            out.print(f"overdue: issue {item['issue_id']} {item['title'][:60]} "
-                      f"(due {when(item['due_at'])}; waiting for {', '.join(item['missing'])})", markup=False)
+            out.print(
+                f"overdue: issue {item['issue_id']} {item['title'][:60]} "
+                f"(due {when(item['due_at'])}; waiting for {', '.join(item['missing'])})",
+                markup=False,
+            )
         out.print("needs a person:" if result.problems else "nothing needs a person now")
         for problem in result.problems:
             out.print(f"  - {problem}", markup=False)

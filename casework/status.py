@@ -117,12 +117,17 @@ def collect(session: Session, now: datetime | None = None, settings: Settings | 
     for source in session.scalars(select(Source).where(Source.enabled.is_(True)).order_by(Source.name)):
         if source.last_error_at and (source.last_success_at is None or source.last_success_at < source.last_error_at):
             since = source.last_success_at or source.created_at
-            failing.append({"source": source.name, "error": source.last_error,
-                            "last_success": source.last_success_at.isoformat() if source.last_success_at else None,
-                            "failing_24h": since <= now - timedelta(hours=24)})
-    for source in failing:
-        if source["failing_24h"]:
-            problems.append(f"source {source['source']} failing for 24 h: {source['error']}")
+            failing.append(
+                {
+                    "source": source.name,
+                    "error": source.last_error,
+                    "last_success": source.last_success_at.isoformat() if source.last_success_at else None,
+                    "failing_24h": since <= now - timedelta(hours=24),
+                }
+            )
+    for entry in failing:
+        if entry["failing_24h"]:
+            problems.append(f"source {entry['source']} failing for 24 h: {entry['error']}")
 
     day = next_review_day(now, settings.review_time)
     counts = undecided_count(session, day)
@@ -133,11 +138,19 @@ def collect(session: Session, now: datetime | None = None, settings: Settings | 
     sent = session.scalar(
         select(func.count(Issue.id)).where(Issue.candidate_id.in_(confirmed_ids), Issue.sent_at.is_not(None))
     )
-    queue = {"review_day": day.isoformat(), "frozen": bool(frozen), "undecided": counts["undecided"],
-             "confirmed": counts.get("confirmed", 0), "dismissed": counts.get("dismissed", 0),
-             "snoozed": counts.get("snoozed", 0), "sent": sent or 0}
+    queue = {
+        "review_day": day.isoformat(),
+        "frozen": bool(frozen),
+        "undecided": counts["undecided"],
+        "confirmed": counts.get("confirmed", 0),
+        "dismissed": counts.get("dismissed", 0),
+        "snoozed": counts.get("snoozed", 0),
+        "sent": sent or 0,
+    }
 
-    overdue = [{"issue_id": o.issue_id, "title": o.title, "due_at": o.due_at.isoformat(), "missing": o.missing}
-               for o in overdue_issues(session, now)]
-    problems += [f"issue {o['issue_id']} overdue: no answer from {', '.join(o['missing'])}" for o in overdue]
+    late = overdue_issues(session, now)
+    overdue = [
+        {"issue_id": o.issue_id, "title": o.title, "due_at": o.due_at.isoformat(), "missing": o.missing} for o in late
+    ]
+    problems += [f"issue {o.issue_id} overdue: no answer from {', '.join(o.missing)}" for o in late]
     return Status(now.isoformat(), list(by_flow.values()), failing, queue, overdue, problems)

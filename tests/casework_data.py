@@ -31,10 +31,19 @@ def add_user(session: Session, name: str, role: RoleName, line_id: str | None = 
 
 
 def add_story(session: Session, title: str, text: str, urgent: bool = False) -> Story:
-    document = store_item(session, Item(url=f"https://news.example/{abs(hash(title))}", title=title, text=text),
-                          None).document
-    story = Story(title=title, summary=text[:200], urgent=urgent, max_level=3 if urgent else 2, bangkok=0.9,
-                  explanation="หลุมยุบ · เขตจตุจักร" if urgent else "ทางเท้า", last_fetched=NOW, first_seen=NOW)
+    document = store_item(
+        session, Item(url=f"https://news.example/{abs(hash(title))}", title=title, text=text), None
+    ).document
+    story = Story(
+        title=title,
+        summary=text[:200],
+        urgent=urgent,
+        max_level=3 if urgent else 2,
+        bangkok=0.9,
+        explanation="หลุมยุบ · เขตจตุจักร" if urgent else "ทางเท้า",
+        last_fetched=NOW,
+        first_seen=NOW,
+    )
     session.add(story)
     session.flush()
     document.story_id = story.id

@@ -136,6 +136,27 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.M
 
 
 @pytest.fixture
+def pg_url(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database only (for what SQLite cannot show, e.g. a server away)."""
+    reason = _postgres_available()
+    if reason:
+        pytest.skip(reason)
+    name = f"bkkwatch_t_{uuid.uuid4().hex[:12]}"
+    _pg_exec(f'CREATE DATABASE "{name}" TEMPLATE "{_pg_template()}"')
+    url = _pg_url(name)
+    monkeypatch.setenv("BKKWATCH_DATABASE_URL", url)
+    reset_settings()
+    try:
+        yield url
+    finally:
+        engine = storage_db._ENGINES.pop(url, None)
+        if engine is not None:
+            engine.dispose()
+        reset_settings()
+        _pg_exec(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
 def session(db_url: str) -> Iterator[Session]:
     """A session whose work is rolled back after the test (commits inside become savepoints)."""
     engine = storage_db.get_engine(db_url)

@@ -28,9 +28,15 @@ def smtp() -> Iterator[FakeSmtp]:
 
 @pytest.fixture
 def settings(line: FakeLine, smtp: FakeSmtp, tmp_path: Path) -> Settings:
-    return Settings(line_channel_token=TOKEN, line_api_base=line.url, line_issues_to="C-bma-rub-praden",
-                    smtp_host="127.0.0.1", smtp_port=smtp.port, report_recipients=["executives@bangkok.go.th"],
-                    reports_dir=str(tmp_path / "reports"))
+    return Settings(
+        line_channel_token=TOKEN,
+        line_api_base=line.url,
+        line_issues_to="C-bma-rub-praden",
+        smtp_host="127.0.0.1",
+        smtp_port=smtp.port,
+        report_recipients=["executives@bangkok.go.th"],
+        reports_dir=str(tmp_path / "reports"),
+    )
 
 
 @pytest.fixture

@@ -115,3 +115,19 @@ def test_demo_twice_then_queue_json(tmp_path: Path) -> None:
     assert all(r["urls"] and r["urls"][0].startswith("http") for r in rows)
     # Real Bangkok items lead the queue.
     assert any("กทม" in r["title"] or "กรุงเทพ" in r["title"] for r in rows[:5])
+
+
+def test_status_exit_code_follows_what_needs_a_person(tmp_path: Path) -> None:
+    done = run(["status", "--json"], tmp_path, BKKWATCH_FLOW_SPOOL=str(tmp_path / "spool.jsonl"))
+    assert done.returncode == 0, done.stderr
+    status = json.loads(done.stdout)
+    assert {f["flow"] for f in status["flows"]} >= {"crawl-sources", "watch-urgent", "monthly-report"}
+    assert status["queue"]["undecided"] == 0 and status["needs_a_person"] is False
+    with sqlite3.connect(tmp_path / "cli.db") as db:
+        db.execute(
+            "insert into flow_runs (flow, state, started_at, finished_at, message) values "
+            "('send-issues', 'failed', '2026-11-24 03:30:00', '2026-11-24 03:31:00', 'LINE answered 500')"
+        )
+    done = run(["status"], tmp_path, BKKWATCH_FLOW_SPOOL=str(tmp_path / "spool.jsonl"))
+    assert done.returncode == 1
+    assert "flow send-issues failed: LINE answered 500" in done.stdout

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 
 import pytest
-from prefect.testing.utilities import prefect_test_harness
 from sqlalchemy import func, select
 
 from bkkwatch.demo import register_sample_sources, serve_samples
@@ -18,10 +16,9 @@ from storage.models import Candidate, CrawlRun, CrawlStatus, Document, Story
 DAY = date(2026, 11, 25)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def prefect_api() -> Iterator[None]:
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
+@pytest.fixture(autouse=True)
+def _api(prefect_api: None) -> None:
+    pass
 
 
 def _counts(url: str) -> tuple[int, int, int]:
