@@ -229,15 +229,11 @@ def queue(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> QueueOut:
     review_day = day or parse_day(None)
-    flt = _filters(
-        str(level) if level is not None else None, agency, district, kind, "open" if open_only else None
-    )
+    flt = _filters(str(level) if level is not None else None, agency, district, kind, "open" if open_only else None)
     result = queries.queue_page(db, review_day, flt, limit=limit, offset=offset)
     names = agency_map(db)
     rows = [
-        CandidateOut(
-            **candidate_view(c, result.urls.get(c.story_id, []), result.kinds.get(c.story_id, []), names)
-        )
+        CandidateOut(**candidate_view(c, result.urls.get(c.story_id, []), result.kinds.get(c.story_id, []), names))
         for c in result.rows
     ]
     return QueueOut(review_day=review_day, total=result.total, offset=offset, rows=rows)
@@ -290,9 +286,7 @@ def story(db: Db, who: Reader, story_id: IdPath) -> StoryOut:
 @router.post("/candidates/{candidate_id}/confirm", response_model=Done)
 def confirm(db: Db, who: Confirmer, candidate_id: IdPath, body: ConfirmBody) -> Done:
     ids = agency_ids_for(db, body.agency_ids, body.agency_names)
-    issue = decisions.confirm(
-        db, who.actor, candidate_id, body.lock_version, ids, urgent=body.urgent, note=body.note
-    )
+    issue = decisions.confirm(db, who.actor, candidate_id, body.lock_version, ids, urgent=body.urgent, note=body.note)
     commit(db)
     return Done(candidate_id=candidate_id, issue_id=issue.id, story_id=issue.story_id)
 
@@ -352,8 +346,7 @@ def issues(db: Db, who: Anyone) -> list[IssueOut]:
             clock=clock(v.issue)["state"],
             agencies=[_agency_out(a) for a in v.agencies],
             answers=[
-                AnswerOut(id=a.id, agency_id=a.agency_id, text=a.text, received_at=a.received_at)
-                for a in v.answers
+                AnswerOut(id=a.id, agency_id=a.agency_id, text=a.text, received_at=a.received_at) for a in v.answers
             ],
         )
         for v in views

@@ -313,9 +313,7 @@ def create_app(
     async def _decision(request: Request, exc: DecisionError) -> Response:
         if _is_api(request):
             return JSONResponse({"detail": str(exc)}, status_code=exc.status)
-        return HTMLResponse(
-            f'<div class="flash error" role="alert">{_escape(str(exc))}</div>', status_code=exc.status
-        )
+        return HTMLResponse(f'<div class="flash error" role="alert">{_escape(str(exc))}</div>', status_code=exc.status)
 
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     from review import api, pages
@@ -363,15 +361,10 @@ def agency_ids_for(db: Session, ids: list[int], names: list[str]) -> list[int]:
 
 
 def agency_map(db: Session) -> dict[str, int]:
-    return {
-        name: id_
-        for id_, name in db.execute(select(Agency.id, Agency.name_th).where(Agency.active.is_(True)))
-    }
+    return {name: id_ for id_, name in db.execute(select(Agency.id, Agency.name_th).where(Agency.active.is_(True)))}
 
 
-def candidate_view(
-    candidate: Candidate, urls: list[str], kinds: list[str], names: dict[str, int]
-) -> dict[str, Any]:
+def candidate_view(candidate: Candidate, urls: list[str], kinds: list[str], names: dict[str, int]) -> dict[str, Any]:
     story: Story = candidate.story
     suggested = [
         {
@@ -416,9 +409,7 @@ def local_now() -> datetime:
 
 
 class ConfirmBody(BaseModel):
-    lock_version: int | None = Field(
-        None, ge=0, le=MAX_ID, description="the candidate's lock_version you saw"
-    )
+    lock_version: int | None = Field(None, ge=0, le=MAX_ID, description="the candidate's lock_version you saw")
     agency_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(default_factory=list, max_length=20)
     agency_names: list[str] = Field(default_factory=list, max_length=20)
     urgent: bool = False

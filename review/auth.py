@@ -100,9 +100,7 @@ def add_user(
         try:
             wanted.append(RoleName(role))
         except ValueError:
-            raise AccountError(
-                f"--role {role!r}: expected one of {', '.join(r.value for r in RoleName)}"
-            ) from None
+            raise AccountError(f"--role {role!r}: expected one of {', '.join(r.value for r in RoleName)}") from None
     if not wanted:
         raise AccountError("--role: give at least one role")
     scoped = resolve_agencies(session, agencies)

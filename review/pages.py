@@ -97,11 +97,7 @@ def login(
     if limiter.blocked(*keys):
         return _render(request, "login.html", 429, next=_local(next), error="too_many")
     user = db.scalar(select(User).where(User.username == username.replace("\x00", "")))
-    ok = (
-        auth.verify_password(user.password_hash if user else None, password)
-        and user is not None
-        and user.active
-    )
+    ok = auth.verify_password(user.password_hash if user else None, password) and user is not None and user.active
     if not ok or user is None:
         limiter.failed(*keys)
         return _render(request, "login.html", 401, next=_local(next), error="bad_login")
@@ -164,8 +160,7 @@ def queue_page(
     result = queries.queue_page(db, review_day, flt, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     names = agency_map(db)
     rows = [
-        candidate_view(c, result.urls.get(c.story_id, []), result.kinds.get(c.story_id, []), names)
-        for c in result.rows
+        candidate_view(c, result.urls.get(c.story_id, []), result.kinds.get(c.story_id, []), names) for c in result.rows
     ]
     params = {
         k: v
@@ -279,9 +274,7 @@ def action_form(
             c=view, kind=kind, inline=True, csrf=csrf_token(request), t=lambda key: label(key, lang)
         )
         return HTMLResponse(html)
-    return _render(
-        request, "action.html", who=who, c=view, kind=kind, inline=False, agency_names=sorted(names)
-    )
+    return _render(request, "action.html", who=who, c=view, kind=kind, inline=False, agency_names=sorted(names))
 
 
 @router.post("/candidates/{candidate_id}/confirm")
@@ -348,9 +341,7 @@ def merge(
         raise DecisionError(f"ไม่มีเรื่องลำดับที่ {other_rank} ในคิววันนี้ (no story ranked {other_rank})")
     decisions.merge(db, who.actor, candidate_id, lock_version, other.id, None, note)
     commit(db)
-    return _row(
-        request, db, who, candidate_id, message=f"รวมเรื่องลำดับที่ {other_rank} เข้ามาแล้ว (merged)", oob=[other.id]
-    )
+    return _row(request, db, who, candidate_id, message=f"รวมเรื่องลำดับที่ {other_rank} เข้ามาแล้ว (merged)", oob=[other.id])
 
 
 @router.post("/candidates/{candidate_id}/split")
@@ -468,7 +459,7 @@ def sources_page(request: Request, db: Db, who: Reader) -> HTMLResponse:
 @router.get("/feed/clarifications.xml")
 def clarification_feed(request: Request, db: Db) -> Response:
     """The public feed of published clarification news (กทม.ชี้แจงข่าวร้องเรียน), personal numbers masked."""
-    from review.masking import mask_personal
+    from casework.masking import mask_personal
 
     items = [
         {

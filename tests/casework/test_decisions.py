@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from review_data import agency_id, candidates, make_users, seed_pipeline
 from sqlalchemy import select
 
 from casework import decisions
@@ -23,7 +24,6 @@ from storage.models import (
     Story,
     StoryState,
 )
-from tests.review.seed import agency_id, candidates, make_users, seed_pipeline
 
 
 def _events(session, entity_type: str, entity_id: int) -> list[AuditEvent]:  # type: ignore[no-untyped-def]
@@ -56,9 +56,7 @@ def test_confirm_creates_an_issue_with_ordered_agencies_and_an_audit_event(db_ur
         assert issue.due_at is not None and issue.confirmed_by_id == users["wg"]
         order = list(
             session.scalars(
-                select(IssueAgency.agency_id)
-                .where(IssueAgency.issue_id == issue_id)
-                .order_by(IssueAgency.position)
+                select(IssueAgency.agency_id).where(IssueAgency.issue_id == issue_id).order_by(IssueAgency.position)
             )
         )
         assert order == [district, drainage]
@@ -140,9 +138,7 @@ def test_dismiss_needs_a_reason_and_snooze_moves_the_story_to_tomorrow(db_url: s
         story.last_fetched -= timedelta(days=5)  # seen long ago: no longer eligible by itself
         result = build_queue(session, day + timedelta(days=1))
         assert story_id not in {
-            c.story_id
-            for c in candidates(session, day + timedelta(days=1))
-            if c.state is CandidateState.PROPOSED
+            c.story_id for c in candidates(session, day + timedelta(days=1)) if c.state is CandidateState.PROPOSED
         }
         assert result.dropped == 0
     with session_scope(db_url) as session:
@@ -170,9 +166,7 @@ def test_merge_and_split_are_pinned_and_survive_reclustering(db_url: str) -> Non
         )
     with session_scope(db_url) as session:
         merged = session.get(Story, other_story)
-        assert (
-            merged is not None and merged.state is StoryState.MERGED and merged.merged_into_id == keep_story
-        )
+        assert merged is not None and merged.state is StoryState.MERGED and merged.merged_into_id == keep_story
         assert merged.pinned_by_person and session.get(Story, keep_story).pinned_by_person  # type: ignore[union-attr]
         assert session.get(Candidate, other.id).state is CandidateState.MERGED  # type: ignore[union-attr]
         docs = list(session.scalars(select(Document.id).where(Document.story_id == keep_story)))
@@ -222,13 +216,9 @@ def test_an_agency_answers_only_for_itself(db_url: str) -> None:
         chatuchak = agency_id(session, "สำนักงานเขตจตุจักร")
         issue = decisions.confirm(session, Actor(users["wg"], "wg"), row.id, None, [bangkapi])
         with pytest.raises(NotAllowed):
-            decisions.answer(
-                session, Actor(users["chatuchak"], "chatuchak"), issue.id, bangkapi, "x", {chatuchak}
-            )
+            decisions.answer(session, Actor(users["chatuchak"], "chatuchak"), issue.id, bangkapi, "x", {chatuchak})
         with pytest.raises(NotAllowed):
-            decisions.answer(
-                session, Actor(users["chatuchak"], "chatuchak"), issue.id, chatuchak, "x", {chatuchak}
-            )
+            decisions.answer(session, Actor(users["chatuchak"], "chatuchak"), issue.id, chatuchak, "x", {chatuchak})
         reply = decisions.answer(
             session, Actor(users["bangkapi"], "bangkapi"), issue.id, bangkapi, "ส่งเจ้าหน้าที่ลอกท่อแล้ว", {bangkapi}
         )

@@ -8,9 +8,8 @@ from typing import Any
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
+from review_data import Seeded
 from schemathesis.core import NotSet
-
-from tests.review.conftest import Seeded
 
 EXAMPLES = 6  # a few per operation: the whole test stays within seconds
 
@@ -22,9 +21,7 @@ def _operations(app: Any) -> list[Any]:
 
 def test_the_schema_documents_the_api(app: Any, login: Any) -> None:
     paths = app.openapi()["paths"]
-    assert {"/api/queue", "/api/candidates/{candidate_id}/confirm", "/api/issues/{issue_id}/answers"} <= set(
-        paths
-    )
+    assert {"/api/queue", "/api/candidates/{candidate_id}/confirm", "/api/issues/{issue_id}/answers"} <= set(paths)
     assert not any(not p.startswith("/api/") for p in paths)  # pages stay out of the API schema
     assert login().get("/api/openapi.json").status_code == 401
     assert login("mon").get("/api/openapi.json").json()["paths"].keys() == paths.keys()

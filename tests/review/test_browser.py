@@ -16,20 +16,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from review_data import PASSWORD, make_users, seed_pipeline
 from sqlalchemy import select
 
 from storage.db import session_scope
 from storage.models import Candidate, CandidateState, Issue, IssueAgency, Story, StoryState
-from tests.review.seed import PASSWORD, make_users, seed_pipeline
 
 CHROMIUM = os.environ.get("BKKWATCH_CHROMIUM", "/usr/bin/chromium")
 SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM} (.ci/run installs it)"
-    ),
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM} (.ci/run installs it)"),
 ]
 
 

@@ -61,9 +61,7 @@ def test_add_an_agency_user_then_reset_the_password(db_url: str, capsys: Any, mo
     )
     assert added.returncode == 0, added.stderr
     assert "สำนักงานเขตบางกะปิ" in added.stdout
-    reset = _run(
-        db_url, "users", "reset-password", "somchai", "--password-stdin", stdin="second-password-456\n"
-    )
+    reset = _run(db_url, "users", "reset-password", "somchai", "--password-stdin", stdin="second-password-456\n")
     assert reset.returncode == 0, reset.stderr
     with session_scope(db_url) as session:
         user = session.scalar(
@@ -80,9 +78,7 @@ def test_add_an_agency_user_then_reset_the_password(db_url: str, capsys: Any, mo
     assert code == 0 and "somchai" in stdout
 
 
-def test_bad_input_is_one_line_and_exit_2_with_nothing_written(
-    db_url: str, capsys: Any, monkeypatch: Any
-) -> None:
+def test_bad_input_is_one_line_and_exit_2_with_nothing_written(db_url: str, capsys: Any, monkeypatch: Any) -> None:
     cases = [
         (["users", "add", "x", "--role", "boss", "--password-stdin"], "long-enough-pass", "--role 'boss'"),
         (["users", "add", "x", "--role", "agency", "--password-stdin"], "long-enough-pass", "--agency"),

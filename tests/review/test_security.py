@@ -6,13 +6,12 @@ import re
 from typing import Any
 
 import pytest
+from review_data import XSS, Browser, Seeded, agency_id, candidates
 from sqlalchemy import select
 
 from review.app import SAFE_METHODS
 from storage.db import session_scope
 from storage.models import Candidate, Issue
-from tests.review.conftest import Browser, Seeded
-from tests.review.seed import XSS, agency_id, candidates
 
 PUBLIC_GET = {"/login", "/healthz", "/feed/clarifications.xml"}
 
@@ -89,9 +88,7 @@ def test_every_write_route_refuses_anonymous_users(app: Any, login: Any, ids: di
         )
 
 
-def test_every_page_but_login_feed_and_static_needs_a_login(
-    app: Any, login: Any, ids: dict[str, int]
-) -> None:
+def test_every_page_but_login_feed_and_static_needs_a_login(app: Any, login: Any, ids: dict[str, int]) -> None:
     anonymous = login()
     for method, path, _ in walk_routes(app):
         if method != "GET" or path in PUBLIC_GET:
@@ -216,13 +213,9 @@ def test_login_is_rate_limited(app: Any, login: Any) -> None:
     for _ in range(5):
         r = b.post("/login", data={"username": "wg", "password": "wrong-password", "csrf_token": b.csrf})
         assert r.status_code == 401
-    blocked = b.post(
-        "/login", data={"username": "wg", "password": "correct-horse-battery", "csrf_token": b.csrf}
-    )
+    blocked = b.post("/login", data={"username": "wg", "password": "correct-horse-battery", "csrf_token": b.csrf})
     assert blocked.status_code == 429
-    other_name = b.post(
-        "/login", data={"username": "mon", "password": "correct-horse-battery", "csrf_token": b.csrf}
-    )
+    other_name = b.post("/login", data={"username": "mon", "password": "correct-horse-battery", "csrf_token": b.csrf})
     assert other_name.status_code == 429  # the address is blocked, whatever name it tries next
 
 

@@ -1,8 +1,11 @@
-"""Test data through the real stages: stored (storage), scored and grouped (classify), queued (casework)."""
+"""Data and helpers of the review tests; the data go through the real stages (store, score, group, queue)."""
 
 from __future__ import annotations
 
 import functools
+import re
+import warnings
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -18,14 +21,17 @@ from storage.documents import store_item
 from storage.models import Agency, Candidate
 from storage.sources import upsert_source
 
+with warnings.catch_warnings():  # starlette's TestClient warns about httpx on import
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
 PASSWORD = "correct-horse-battery"
 XSS = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">'
 
 STORIES = [
     (
         "น้ำท่วมขังถนนรามคำแหง เขตบางกะปิ รถติดยาว ชาวบ้านร้องเรียนท่อระบายน้ำอุดตัน",
-        "ฝนตกหนักทำให้น้ำท่วมขังถนนรามคำแหง เขตบางกะปิ สูง 30 ซม. ท่อระบายน้ำอุดตัน ประชาชนร้องเรียน กทม. "
-        "ให้สำนักการระบายน้ำเร่งสูบน้ำ",
+        "ฝนตกหนักทำให้น้ำท่วมขังถนนรามคำแหง เขตบางกะปิ สูง 30 ซม. ท่อระบายน้ำอุดตัน ประชาชนร้องเรียน กทม. ให้สำนักการระบายน้ำเร่งสูบน้ำ",
         2,
     ),
     (
@@ -55,9 +61,7 @@ def seed_pipeline(session: Session, now: datetime | None = None) -> date:
     """Store the documents (two outlets for the first story), score, group, queue; returns the review day."""
     now = now or datetime.now(UTC)
     source = upsert_source(session, "test-news", "rss", "https://news.example.test/rss", title="ข่าวทดสอบ")
-    other = upsert_source(
-        session, "test-social", "rss", "https://social.example.test/rss", title="โซเชียลทดสอบ"
-    )
+    other = upsert_source(session, "test-social", "rss", "https://social.example.test/rss", title="โซเชียลทดสอบ")
     for i, (title, text, copies) in enumerate(STORIES):
         for copy in range(copies):
             src = source if copy == 0 else other
@@ -121,6 +125,43 @@ def agency_id(session: Session, name: str) -> int:
 
 
 def candidates(session: Session, day: date) -> list[Candidate]:
-    return list(
-        session.scalars(select(Candidate).where(Candidate.review_day == day).order_by(Candidate.rank))
-    )
+    return list(session.scalars(select(Candidate).where(Candidate.review_day == day).order_by(Candidate.rank)))
+
+
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@dataclass
+class Seeded:
+    url: str
+    day: date
+    users: dict[str, int]
+
+
+class Browser:
+    """A TestClient with its CSRF token, logged in (or not)."""
+
+    def __init__(self, app, username: str | None = None) -> None:  # type: ignore[no-untyped-def]
+        self.client = TestClient(app, follow_redirects=False)
+        page = self.client.get("/login")
+        self.csrf = _CSRF.search(page.text).group(1)  # type: ignore[union-attr]
+        if username:
+            response = self.client.post(
+                "/login",
+                data={"username": username, "password": PASSWORD, "csrf_token": self.csrf, "next": "/"},
+            )
+            assert response.status_code == 303, response.text
+            self.csrf = self.client.get("/api/me").json()["csrf_token"]
+
+    def post(self, path: str, **kwargs):  # type: ignore[no-untyped-def]
+        return self.client.post(path, **kwargs)
+
+    def api(self, path: str, body: dict) -> object:  # type: ignore[type-arg]
+        return self.client.post(path, json=body, headers={"X-CSRF-Token": self.csrf})
+
+    def form(self, path: str, data: dict, htmx: bool = False):  # type: ignore[no-untyped-def,type-arg]
+        headers = {"HX-Request": "true"} if htmx else {}
+        return self.client.post(path, data={**data, "csrf_token": self.csrf}, headers=headers)
+
+    def get(self, path: str, **kwargs):  # type: ignore[no-untyped-def]
+        return self.client.get(path, **kwargs)
