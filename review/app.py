@@ -268,6 +268,7 @@ def create_app(
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.filters["thai_dt"] = thai_datetime
     templates.env.filters["safe_url"] = safe_url
+    templates.env.filters["thai_iso"] = lambda text: thai_datetime(datetime.fromisoformat(text)) if text else "-"
     templates.env.filters["host"] = lambda url: urlsplit(url or "").hostname or ""
     templates.env.globals["STATE_TH"] = decisions.STATE_TH
     app.state.templates = templates

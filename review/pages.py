@@ -447,10 +447,13 @@ def publish(request: Request, db: Db, who: Clarifier, clarification_id: IdPath) 
 
 @router.get("/sources", response_class=HTMLResponse)
 def sources_page(request: Request, db: Db, who: Reader) -> HTMLResponse:
+    from casework.status import collect
+
     return _render(
         request,
         "sources.html",
         who=who,
+        health=collect(db),
         rows=queries.sources_with_last_run(db),
         runs=queries.recent_crawl_runs(db),
     )

@@ -94,8 +94,20 @@ def test_sources_page_shows_health_and_recent_runs(seeded: Seeded, login: Any) -
         finish_run(good, source)
         bad = start_run(session, source)
         finish_run(bad, source, "http", "HTTP 503 <b>from</b> the site")
+        from storage import flowruns
+
+        flowruns.record(
+            session,
+            "crawl-sources",
+            "failed",
+            datetime.now(UTC) - timedelta(hours=1),
+            datetime.now(UTC),
+            "database away",
+            None,
+        )
     page = login("mon").get("/sources")
     assert page.status_code == 200
+    assert "crawl-sources" in page.text and "flow crawl-sources failed: database away" in page.text
     assert "test-news" in page.text and "12 / 5" in page.text and "flow flow-run-abc" in page.text
     assert "HTTP 503 &lt;b&gt;from&lt;/b&gt; the site" in page.text and 'class="bad"' in page.text
     assert login("bangkapi").get("/sources").status_code == 403
