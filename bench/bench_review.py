@@ -29,9 +29,7 @@ from sqlalchemy.engine import make_url
 
 from bench.common import max_rss_mb, table
 
-POSTGRES_URL = os.environ.get(
-    "BKKWATCH_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
+POSTGRES_URL = os.environ.get("BKKWATCH_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 CANDIDATES = 10_000
 CLIENTS = 20
 WORKERS = int(os.environ.get("BKKWATCH_BENCH_WORKERS", "2"))  # uvicorn processes: one per core here
@@ -136,17 +134,13 @@ def _peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
-async def _run(
-    bases: list[str], day: date, agency_id: int, candidate_ids: list[int]
-) -> dict[str, list[float]]:
+async def _run(bases: list[str], day: date, agency_id: int, candidate_ids: list[int]) -> dict[str, list[float]]:
     limits = httpx.Limits(max_connections=CLIENTS + 5)
     # One cookie jar: the session cookie is signed with the key all server processes share.
     async with httpx.AsyncClient(base_url=bases[0], limits=limits, timeout=60) as client:
         login_page = await client.get("/login")
         token = re.search(r'name="csrf_token" value="([^"]+)"', login_page.text).group(1)  # type: ignore[union-attr]
-        done = await client.post(
-            "/login", data={"username": "bench", "password": PASSWORD, "csrf_token": token}
-        )
+        done = await client.post("/login", data={"username": "bench", "password": PASSWORD, "csrf_token": token})
         assert done.status_code == 303, done.text
         csrf = (await client.get("/api/me")).json()["csrf_token"]
         await client.get(f"/queue?day={day}")  # warm up
@@ -230,9 +224,7 @@ def main() -> None:
         with session_scope(url) as session:
             agency_id = session.scalar(select(Agency.id).where(Agency.name_th == "สำนักการระบายน้ำ"))
             candidate_ids = list(
-                session.scalars(
-                    select(Candidate.id).order_by(Candidate.rank).limit(CLIENTS * ROUNDS["confirm"] + 10)
-                )
+                session.scalars(select(Candidate.id).order_by(Candidate.rank).limit(CLIENTS * ROUNDS["confirm"] + 10))
             )
         dispose_engines()
         print(f"seeded {CANDIDATES:,} candidates in PostgreSQL in {time.perf_counter() - started:.1f} s")
@@ -298,9 +290,7 @@ def main() -> None:
                     "-" if label.startswith("healthz") else ("yes" if p95 < 150 else "NO"),
                 )
             )
-        print(
-            f"{CLIENTS} concurrent clients, {WORKERS} uvicorn processes, {CANDIDATES:,} candidates for {day}"
-        )
+        print(f"{CLIENTS} concurrent clients, {WORKERS} uvicorn processes, {CANDIDATES:,} candidates for {day}")
         print(table(rows, ("request", "n", "p50 ms", "p95 ms", "max ms", "p50 vs healthz", "p95<150ms")))
         total = sum(len(v) for v in timings.values())
         print(

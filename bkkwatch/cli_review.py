@@ -93,9 +93,7 @@ def users_list() -> None:
 
     with session_scope(_ready()) as session:
         for user in session.scalars(
-            select(User)
-            .options(selectinload(User.roles), selectinload(User.agencies))
-            .order_by(User.username)
+            select(User).options(selectinload(User.roles), selectinload(User.agencies)).order_by(User.username)
         ):
             roles = ",".join(r.name.value for r in user.roles)
             agencies = ", ".join(a.name_th for a in user.agencies)

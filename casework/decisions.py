@@ -129,9 +129,7 @@ def issue_record(session: Session, issue: Issue) -> dict[str, Any]:
     agency_ids = (
         list(
             session.scalars(
-                select(IssueAgency.agency_id)
-                .where(IssueAgency.issue_id == issue.id)
-                .order_by(IssueAgency.position)
+                select(IssueAgency.agency_id).where(IssueAgency.issue_id == issue.id).order_by(IssueAgency.position)
             )
         )
         if issue.id
@@ -209,9 +207,7 @@ def open_candidate(session: Session, candidate_id: int, expected_version: int | 
 
 def _stale(exc: Exception) -> StaleDecision | None:
     if isinstance(exc, StaleDataError):
-        return StaleDecision(
-            "มีผู้อื่นตัดสินเรื่องนี้พร้อมกัน กรุณาโหลดหน้าใหม่ (decided by someone else at the same time; reload)"
-        )
+        return StaleDecision("มีผู้อื่นตัดสินเรื่องนี้พร้อมกัน กรุณาโหลดหน้าใหม่ (decided by someone else at the same time; reload)")
     if isinstance(exc, OperationalError) and "locked" in str(exc):  # SQLite: write from a stale snapshot
         return StaleDecision("มีผู้อื่นกำลังบันทึกเรื่องนี้ กรุณาโหลดหน้าใหม่ (someone else is saving this; reload)")
     return None
@@ -305,17 +301,13 @@ def confirm(
 
 
 @_guarded
-def dismiss(
-    session: Session, actor: Actor, candidate_id: int, expected_version: int | None, reason: str
-) -> Candidate:
+def dismiss(session: Session, actor: Actor, candidate_id: int, expected_version: int | None, reason: str) -> Candidate:
     candidate = open_candidate(session, candidate_id, expected_version)
     reason_text = _clean(reason, MAX_NOTE, "reason", required=True)
     before = candidate_record(candidate)
     _decide(candidate, actor, CandidateState.DISMISSED, reason_text)
     _flush(session)
-    audit(
-        session, actor, "dismiss", "candidate", candidate.id, before, candidate_record(candidate), reason_text
-    )
+    audit(session, actor, "dismiss", "candidate", candidate.id, before, candidate_record(candidate), reason_text)
     _flush(session)
     return candidate
 
@@ -472,10 +464,7 @@ def split(
     _flush(session)
     _refresh(session, story)
     _refresh(session, new)
-    last = (
-        session.scalar(select(func.max(Candidate.rank)).where(Candidate.review_day == candidate.review_day))
-        or 0
-    )
+    last = session.scalar(select(func.max(Candidate.rank)).where(Candidate.review_day == candidate.review_day)) or 0
     created = Candidate(
         review_day=candidate.review_day,
         story_id=new.id,
@@ -576,9 +565,7 @@ def answer(
 
 
 @_guarded
-def draft_clarification(
-    session: Session, actor: Actor, issue_id: int, title: str, body: str
-) -> Clarification:
+def draft_clarification(session: Session, actor: Actor, issue_id: int, title: str, body: str) -> Clarification:
     """The PR office's draft of a clarification news item (ข่าวชี้แจง) for an issue."""
     issue = session.get(Issue, issue_id)
     if issue is None:
@@ -650,9 +637,7 @@ def story_history(session: Session, story_id: int) -> list[AuditEvent]:
         clauses.append((AuditEvent.entity_type == "issue") & AuditEvent.entity_id.in_(issue_ids))
     from sqlalchemy import or_
 
-    return list(
-        session.scalars(select(AuditEvent).where(or_(*clauses)).order_by(AuditEvent.at, AuditEvent.id))
-    )
+    return list(session.scalars(select(AuditEvent).where(or_(*clauses)).order_by(AuditEvent.at, AuditEvent.id)))
 
 
 def is_overdue(issue: Issue, now: datetime | None = None) -> bool:

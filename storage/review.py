@@ -115,9 +115,7 @@ def queue_page(session: Session, day: date, flt: QueueFilter, limit: int = 50, o
 
 
 def candidate_of_day_by_rank(session: Session, day: date, rank: int) -> Candidate | None:
-    return session.scalar(
-        select(Candidate).where(Candidate.review_day == day, Candidate.rank == rank).limit(1)
-    )
+    return session.scalar(select(Candidate).where(Candidate.review_day == day, Candidate.rank == rank).limit(1))
 
 
 def story_documents_with_scores(session: Session, story_id: int) -> list[tuple[Document, Score | None]]:
@@ -132,26 +130,18 @@ def story_documents_with_scores(session: Session, story_id: int) -> list[tuple[D
     latest: dict[int, Score] = {}
     if documents:
         for score in session.scalars(
-            select(Score)
-            .where(Score.document_id.in_([d.id for d in documents]))
-            .order_by(Score.created_at, Score.id)
+            select(Score).where(Score.document_id.in_([d.id for d in documents])).order_by(Score.created_at, Score.id)
         ):
             latest[score.document_id] = score
     return [(d, latest.get(d.id)) for d in documents]
 
 
 def story_candidates(session: Session, story_id: int) -> list[Candidate]:
-    return list(
-        session.scalars(
-            select(Candidate).where(Candidate.story_id == story_id).order_by(Candidate.review_day)
-        )
-    )
+    return list(session.scalars(select(Candidate).where(Candidate.story_id == story_id).order_by(Candidate.review_day)))
 
 
 def story_issues(session: Session, story_id: int) -> list[Issue]:
-    return list(
-        session.scalars(select(Issue).where(Issue.story_id == story_id).options(selectinload(Issue.agencies)))
-    )
+    return list(session.scalars(select(Issue).where(Issue.story_id == story_id).options(selectinload(Issue.agencies))))
 
 
 @dataclass
@@ -162,17 +152,13 @@ class IssueView:
     clarifications: list[Clarification]
 
 
-def issues_with_details(
-    session: Session, agency_ids: set[int] | None = None, limit: int = 200
-) -> list[IssueView]:
+def issues_with_details(session: Session, agency_ids: set[int] | None = None, limit: int = 200) -> list[IssueView]:
     """Confirmed issues, newest first; only those sent to ``agency_ids`` when given."""
     query = select(Issue).order_by(Issue.confirmed_at.desc(), Issue.id.desc()).limit(limit)
     if agency_ids is not None:
         if not agency_ids:
             return []
-        query = query.where(
-            exists().where(IssueAgency.issue_id == Issue.id, IssueAgency.agency_id.in_(agency_ids))
-        )
+        query = query.where(exists().where(IssueAgency.issue_id == Issue.id, IssueAgency.agency_id.in_(agency_ids)))
     issues = list(session.scalars(query.options(selectinload(Issue.agencies))))
     ids = [i.id for i in issues]
     answers: dict[int, list[Answer]] = {}
@@ -206,9 +192,7 @@ def agencies_by_id(session: Session, ids: set[int]) -> dict[int, Agency]:
 
 
 def active_agencies(session: Session) -> list[Agency]:
-    return list(
-        session.scalars(select(Agency).where(Agency.active.is_(True)).order_by(Agency.kind, Agency.name_th))
-    )
+    return list(session.scalars(select(Agency).where(Agency.active.is_(True)).order_by(Agency.kind, Agency.name_th)))
 
 
 def published_clarifications(session: Session, limit: int = 50) -> list[Clarification]:
