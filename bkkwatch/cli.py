@@ -313,6 +313,9 @@ def version() -> None:
     out.print(f"bkkwatch {__version__}")
 
 
+from bkkwatch.cli_classify import register as _register_classify; _register_classify(app)  # noqa: E402
+
+
 def main() -> None:
     """Entry point: bad input gives one readable line and exit status 2, never a traceback."""
     try:

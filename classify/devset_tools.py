@@ -55,7 +55,8 @@ def sample(data_dir: Path) -> list[dict[str, Any]]:
 
 
 def merge() -> int:
-    items = {json.loads(line)["id"]: json.loads(line) for line in SAMPLE.open(encoding="utf-8")}
+    source = SAMPLE if SAMPLE.exists() else DEVSET  # the sample is not kept in the repository
+    items = {json.loads(line)["id"]: json.loads(line) for line in source.open(encoding="utf-8")}
     from bkkwatch.registry import shipped_registry
 
     registry = shipped_registry()

@@ -79,8 +79,11 @@ class RuleScorer:
         self.places = places or gazetteer()
         self.topics = [(e, [k for k in e.keywords if k]) for e in self.registry.entries if e.keywords]
 
+    model_version = MODEL_VERSION
+
     def score(self, text: str, title: str = "", engagement: Mapping[str, Any] | None = None,
-              source_kind: str | None = None, district: str | None = None) -> ScoreResult:
+              source_kind: str | None = None, district: str | None = None, lat: Any = None,
+              lon: Any = None) -> ScoreResult:
         body = normalize(f"{title}\n{text}")
         lowered = body.casefold()
         found = self.places.find(body)

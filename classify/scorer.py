@@ -1,0 +1,234 @@
+"""The trained scorer: relevance, sentiment, impact, level, urgency, agencies and a Thai explanation.
+
+``ModelScorer.score(...)`` has the same interface and result (:class:`classify.rules.ScoreResult`) as
+the first rule scorer, so the pipeline, the command line and the evaluation use one function.
+Definitions: RUBRIC.md. Models: ``classify/models/*.skops`` (see :mod:`classify.modelstore`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bkkwatch.registry import Registry, shipped_registry
+from classify.modelstore import load
+from classify.places import Gazetteer, gazetteer
+from classify.rules import PROBLEM_WORDS, ScoreResult
+from classify.signals import Signals, read_signals
+from classify.text import model_text, normalize
+
+MODEL_NAMES = ("relevance", "sentiment", "impact", "agencies")
+# Only the first part of a long article is read by the models: the headline and lead carry the matter,
+# and a 6,000-character article would otherwise cost ten times a post. Places and signals read it all.
+MODEL_CHARS = 1500
+LEVEL2_AT = 0.5  # impact probability from which an item is level 2 (RUBRIC.md "high")
+LEVEL1_AT = 0.12
+RELEVANT_AT = 0.5
+_SOURCE_TH = {"news": "ข่าวจากสื่อ", "social": "โพสต์โซเชียล", "complaint": "เรื่องร้องเรียน"}
+
+
+@dataclass
+class Prepared:
+    body: str
+    words: str  # the model text (tokens joined by spaces), without signal tokens
+    signals: Signals
+
+    @property
+    def with_signals(self) -> str:
+        return self.words + " " + " ".join(self.signals.tokens())
+
+
+def prepare(places: Gazetteer, text: str, title: str = "", engagement: Mapping[str, Any] | None = None,
+            source: str | None = None, district: str | None = None, lat: Any = None, lon: Any = None) -> Prepared:
+    """Normalise, read the signals and tokenise once; every model reads the result."""
+    body = normalize(f"{title}\n{text}" if title else text)
+    signals = read_signals(places, body, engagement, source, district, lat, lon)
+    return Prepared(body, model_text(body[:MODEL_CHARS]), signals)
+
+
+def prepare_item(places: Gazetteer, item: Mapping[str, Any]) -> Prepared:
+    """:func:`prepare` for one object of the ``bkkwatch score`` contract."""
+    return prepare(places, str(item.get("text") or ""), str(item.get("title") or ""), item.get("engagement") or {},
+                   item.get("source"), item.get("district"), item.get("lat"), item.get("lon"))
+
+
+def agency_text(doc: Prepared) -> str:
+    """What the agency model reads: the words and the districts the text itself names."""
+    return doc.words + " " + " ".join(f"zzdist{n}" for n in doc.signals.places.district_names[:3])
+
+
+def impact_features(signals: Signals, bangkok: float, negative: float) -> list[float]:
+    return [*signals.dense(), bangkok, negative, bangkok * signals.dense()[5]]
+
+
+def decide_level(sig: Signals, bangkok: float, impact: float) -> tuple[int, bool, float]:
+    """Level 0-3, urgency and the impact probability made consistent with the level (RUBRIC.md):
+    urgent = about Bangkok and harm now, misconduct or virality; level 2 from the impact probability."""
+    urgent = bangkok >= RELEVANT_AT and (bool(sig.harms) or sig.viral) and (
+        impact >= 0.2 or sig.viral or bool(sig.bma_hits) or sig.source == "complaint")
+    if bangkok < RELEVANT_AT:
+        level = 0
+    elif urgent:
+        level = 3
+    elif impact >= LEVEL2_AT:
+        level = 2
+    elif impact >= LEVEL1_AT or sig.problems or sig.source == "complaint":
+        level = 1
+    else:
+        level = 0
+    if level == 3:
+        impact = max(impact, 0.85)
+    elif level == 0:
+        impact = min(impact, 0.3)
+    return level, urgent, impact
+
+
+class ModelScorer:
+    def __init__(self, directory: Path | None = None, registry: Registry | None = None,
+                 places: Gazetteer | None = None) -> None:
+        self.registry = registry or shipped_registry()
+        self.places = places or gazetteer()
+        self.models: dict[str, Any] = {}
+        self.meta: dict[str, dict[str, Any]] = {}
+        for name in MODEL_NAMES:
+            self.models[name], self.meta[name] = load(name, directory)
+        created = max(str(m.get("created", "")) for m in self.meta.values())
+        self.model_version = "ml-" + created[:10]
+        self.agency_codes: list[str] = list(self.meta["agencies"]["classes"])
+        self.sentiment_offsets = np.asarray(self.meta["sentiment"].get("offsets", [0.0] * 4), dtype=float)
+        self._by_code = {e.code: e for e in self.registry.entries}
+
+    # --- preparing one document -------------------------------------------------------------------
+    def prepare(self, text: str, title: str = "", engagement: Mapping[str, Any] | None = None,
+                source: str | None = None, district: str | None = None, lat: Any = None,
+                lon: Any = None) -> Prepared:
+        return prepare(self.places, text, title, engagement, source, district, lat, lon)
+
+    # --- the parts --------------------------------------------------------------------------------
+    def relevance(self, docs: Sequence[Prepared]) -> np.ndarray:
+        return np.asarray(self.models["relevance"].predict_proba([d.with_signals for d in docs])[:, 1])
+
+    def sentiment(self, docs: Sequence[Prepared]) -> list[str]:
+        model = self.models["sentiment"]
+        scores = np.asarray(model.decision_function([d.words for d in docs])) + self.sentiment_offsets
+        classes = np.asarray(model.classes_)
+        return [str(c) for c in classes[scores.argmax(axis=1)]]
+
+    def impact(self, docs: Sequence[Prepared], bangkok: np.ndarray, sentiments: Sequence[str]) -> np.ndarray:
+        rows = [impact_features(d.signals, float(b), float(s == "neg"))
+                for d, b, s in zip(docs, bangkok, sentiments, strict=True)]
+        return np.asarray(self.models["impact"].predict_proba(np.asarray(rows))[:, 1])
+
+    def agency_scores(self, docs: Sequence[Prepared], use_location: bool = True) -> list[list[dict[str, Any]]]:
+        """Top 5 agencies per document: the topic model's probabilities, the district office of the item's
+        location (field or coordinates) and of the places the text names."""
+        texts = [agency_text(d) for d in docs]
+        probs = np.asarray(self.models["agencies"].predict_proba(texts))
+        out: list[list[dict[str, Any]]] = []
+        for doc, row in zip(docs, probs, strict=True):
+            scores = {code: float(p) for code, p in zip(self.agency_codes, row, strict=True) if p >= 0.02}
+            sig = doc.signals
+            located = use_location and sig.district_from in ("field", "coordinates")
+            text_districts = sig.places.district_names
+            if located:
+                office = self.places.office_of(sig.districts[0])
+                entry = self.registry.by_name(office) if office else None
+                if entry is not None:
+                    scores[entry.code] = max(scores.get(entry.code, 0.0), 0.97)
+            for rank, name in enumerate(text_districts[:3]):
+                office = self.places.office_of(name)
+                entry = self.registry.by_name(office) if office else None
+                if entry is None:
+                    continue
+                prior = (0.75 if any(h.strong and h.name == name for h in sig.places.districts) else 0.55)
+                prior -= 0.1 * rank
+                if located and name != sig.districts[0]:
+                    prior -= 0.3
+                scores[entry.code] = max(scores.get(entry.code, 0.0), prior)
+            ranked = sorted(scores.items(), key=lambda kv: -kv[1])[:5]
+            agencies = []
+            for code, value in ranked:
+                entry = self._by_code.get(code)
+                if entry is not None:
+                    agencies.append({"name": entry.name_th, "score": round(value, 3), "external": entry.external})
+            out.append(agencies)
+        return out
+
+    # --- the whole score --------------------------------------------------------------------------
+    def score_prepared(self, docs: Sequence[Prepared]) -> list[ScoreResult]:
+        if not docs:
+            return []
+        bangkok = self.relevance(docs)
+        sentiments = self.sentiment(docs)
+        impact = self.impact(docs, bangkok, sentiments)
+        agencies = self.agency_scores(docs)
+        results: list[ScoreResult] = []
+        for i, doc in enumerate(docs):
+            sig = doc.signals
+            b = float(bangkok[i])
+            p = float(impact[i])
+            level, urgent, p = decide_level(sig, b, p)
+            results.append(ScoreResult(
+                bangkok=round(b, 3), sentiment=sentiments[i], impact=round(p, 3), level=level, urgent=urgent,
+                agencies=agencies[i] if b >= 0.3 else [],
+                places=sig.districts[:5],
+                explanation=self.explain(doc, b),
+                model_version=self.model_version,
+                signals=sig.tokens(),
+            ))
+        return results
+
+    def score(self, text: str, title: str = "", engagement: Mapping[str, Any] | None = None,
+              source_kind: str | None = None, district: str | None = None, lat: Any = None,
+              lon: Any = None) -> ScoreResult:
+        return self.score_prepared([self.prepare(text, title, engagement, source_kind, district, lat, lon)])[0]
+
+    def score_many(self, items: Sequence[Mapping[str, Any]], batch: int = 512) -> list[ScoreResult]:
+        """Score input objects of the ``bkkwatch score`` contract (text, title, source, district, lat, lon,
+        engagement), in order."""
+        out: list[ScoreResult] = []
+        for start in range(0, len(items), batch):
+            chunk = items[start: start + batch]
+            prepared = [prepare_item(self.places, it) for it in chunk]
+            out.extend(self.score_prepared(prepared))
+        return out
+
+    # --- explanation ------------------------------------------------------------------------------
+    def explain(self, doc: Prepared, bangkok: float) -> str:
+        sig = doc.signals
+        parts: list[str] = list(sig.harms[:3])
+        parts.extend(sorted(sig.problems, key=lambda w: -PROBLEM_WORDS[w])[:3])
+        if sig.lasting:
+            parts.append("ปัญหายืดเยื้อ/แจ้งซ้ำ")
+        parts.extend(f"เขต{d}" for d in sig.districts[:2])
+        parts.extend(sig.places.landmarks[:1])
+        if not sig.districts and sig.places.bangkok_mentions:
+            parts.append("กล่าวถึงกรุงเทพฯ")
+        if sig.bma_hits:
+            parts.append(f"เกี่ยวกับ กทม. ({sig.bma_hits[0]})")
+        if sig.source in _SOURCE_TH:
+            parts.append(_SOURCE_TH[sig.source])
+        if sig.viral:
+            parts.append("กำลังเป็นไวรัล")
+        elif sig.spreading:
+            parts.append("ยอดแชร์สูง" if sig.shares >= 300 else "มีผู้แสดงความเห็นมาก")
+        if sig.places.other_provinces:
+            parts.append("จังหวัดอื่น: " + ", ".join(sig.places.other_provinces[:2]))
+        if bangkok < RELEVANT_AT:
+            parts.append("ไม่น่าเกี่ยวกับ กทม.")
+        parts = list(dict.fromkeys(parts))
+        return " · ".join(parts) if parts else "ไม่พบสัญญาณเกี่ยวกับ กทม."
+
+
+_DEFAULT: ModelScorer | None = None
+
+
+def default_model_scorer() -> ModelScorer:
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = ModelScorer()
+    return _DEFAULT
