@@ -30,18 +30,33 @@ def _documents() -> tuple[list[dict[str, Any]], str]:
     wise = data / "wisesight_sentiment" / "train.jsonl.gz"
     if news.exists() and traffy.exists() and wise.exists():
         with gzip.open(news, "rt", encoding="utf-8") as fh:
-            rows += [{"id": r["id"], "title": r["title"], "text": r["text"], "source": "news"}
-                     for r in map(json.loads, fh)]
+            rows += [
+                {"id": r["id"], "title": r["title"], "text": r["text"], "source": "news"}
+                for r in map(json.loads, fh)
+            ]
         with gzip.open(traffy, "rt", encoding="utf-8") as fh:
-            rows += [{"id": r["id"], "text": r["text"], "source": "traffy", "district": r.get("district"),
-                      "lat": r.get("lat"), "lon": r.get("lon")} for r in islice(map(json.loads, fh), 4500)]
+            rows += [
+                {
+                    "id": r["id"],
+                    "text": r["text"],
+                    "source": "traffy",
+                    "district": r.get("district"),
+                    "lat": r.get("lat"),
+                    "lon": r.get("lon"),
+                }
+                for r in islice(map(json.loads, fh), 4500)
+            ]
         with gzip.open(wise, "rt", encoding="utf-8") as fh:
-            rows += [{"id": str(i), "text": r["texts"], "source": "social"}
-                     for i, r in enumerate(islice(map(json.loads, fh), 5015))]
+            rows += [
+                {"id": str(i), "text": r["texts"], "source": "social"}
+                for i, r in enumerate(islice(map(json.loads, fh), 5015))
+            ]
         origin = f"{data} (news_th, traffy, wisesight)"
     else:
-        rows = [{k: v for k, v in r.items() if k in ("id", "title", "text", "source", "district")}
-                for r in read_devset()]
+        rows = [
+            {k: v for k, v in r.items() if k in ("id", "title", "text", "source", "district")}
+            for r in read_devset()
+        ]
         origin = "classify/data/devset.jsonl, repeated"
     return list(islice(cycle(rows), N_DOCS)), origin
 
@@ -56,14 +71,21 @@ def main() -> None:
     scorer = ModelScorer()
     load_s = time.perf_counter() - started
     scorer.score_many(docs[:50])  # warm up (first calls build caches)
-    base = measure(lambda: [raw_tokenize(f"{d.get('title') or ''}\n{d['text']}") for d in docs], trace_memory=False)
+    base = measure(
+        lambda: [raw_tokenize(f"{d.get('title') or ''}\n{d['text']}") for d in docs], trace_memory=False
+    )
     full = measure(lambda: scorer.score_many(docs), trace_memory=False)
     base_rate, full_rate = len(docs) / base.seconds, len(docs) / full.seconds
     print(f"{len(docs)} documents ({chars / len(docs):.0f} characters on average) from {origin}")
-    print(table([
-        ("raw tokeniser (nlpo3)", f"{base.seconds:.2f}", f"{base_rate:,.0f}"),
-        ("bkkwatch score (all models)", f"{full.seconds:.2f}", f"{full_rate:,.0f}"),
-    ], ("what", "seconds", "documents/s")))
+    print(
+        table(
+            [
+                ("raw tokeniser (nlpo3)", f"{base.seconds:.2f}", f"{base_rate:,.0f}"),
+                ("bkkwatch score (all models)", f"{full.seconds:.2f}", f"{full_rate:,.0f}"),
+            ],
+            ("what", "seconds", "documents/s"),
+        )
+    )
     print(f"ratio score/tokeniser: {full_rate / base_rate:.2f}x (target >= 0.5x)")
     print(f"model load time: {load_s:.2f} s; peak resident memory: {max_rss_mb():.0f} MB (target < 1024 MB)")
 

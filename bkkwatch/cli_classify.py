@@ -25,7 +25,7 @@ def read_score_input(path: Path) -> tuple[list[dict[str, Any]], list[str]]:
     items: list[dict[str, Any]] = []
     problems: list[str] = []
     try:
-        handle = path.open(encoding="utf-8")
+        handle = path.open(encoding="utf-8", errors="replace")
     except OSError as exc:
         fail(f"{path}: cannot read ({exc.strerror or exc})")
     with handle:
@@ -34,7 +34,7 @@ def read_score_input(path: Path) -> tuple[list[dict[str, Any]], list[str]]:
                 continue
             try:
                 obj = json.loads(line)
-            except ValueError as exc:
+            except json.JSONDecodeError as exc:
                 problems.append(f"{path}: line {number}: not valid JSON ({exc.msg})")
                 continue
             if not isinstance(obj, dict):
@@ -43,13 +43,18 @@ def read_score_input(path: Path) -> tuple[list[dict[str, Any]], list[str]]:
             if obj.get("id") in (None, "") or not isinstance(obj.get("text"), str):
                 problems.append(f"{path}: line {number}: needs an 'id' and a 'text' string")
                 continue
-            bad = [k for k in ("title", "url", "source", "published", "district")
-                   if obj.get(k) is not None and not isinstance(obj[k], str)]
+            bad = [
+                k
+                for k in ("title", "url", "source", "published", "district")
+                if obj.get(k) is not None and not isinstance(obj[k], str)
+            ]
             engagement = obj.get("engagement")
             if engagement is not None and not isinstance(engagement, dict):
                 bad.append("engagement")
             for k in ("lat", "lon"):
-                if obj.get(k) is not None and (isinstance(obj[k], bool) or not isinstance(obj[k], int | float)):
+                if obj.get(k) is not None and (
+                    isinstance(obj[k], bool) or not isinstance(obj[k], int | float)
+                ):
                     bad.append(k)
             if bad:
                 problems.append(f"{path}: line {number}: wrong type for {', '.join(bad)}")
@@ -61,18 +66,37 @@ def read_score_input(path: Path) -> tuple[list[dict[str, Any]], list[str]]:
 def register(app: typer.Typer) -> None:
     @app.command()
     def score(
-        input: Annotated[Path, typer.Option("--input", "-i", help="JSON Lines: id, text, optional title, url, "
-                                            "source, published, district, lat, lon, engagement")],
-        output: Annotated[Path, typer.Option("--output", "-o", help="JSON Lines, one line per valid input line")],
-        rules: Annotated[bool, typer.Option(help="Use the first rule scorer instead of the trained models")] = False,
+        input: Annotated[
+            Path,
+            typer.Option(
+                "--input",
+                "-i",
+                help="JSON Lines: id, text, optional title, url, "
+                "source, published, district, lat, lon, engagement",
+            ),
+        ],
+        output: Annotated[
+            Path, typer.Option("--output", "-o", help="JSON Lines, one line per valid input line")
+        ],
+        rules: Annotated[
+            bool, typer.Option(help="Use the first rule scorer instead of the trained models")
+        ] = False,
     ) -> None:
         """Score documents: Bangkok relevance, sentiment, image impact, level, urgency, agencies, places."""
         items, problems = read_score_input(input)
         scorer = _scorer(rules)
         started = time.perf_counter()
         if rules:
-            results = [scorer.score(str(it["text"]), str(it.get("title") or ""), it.get("engagement") or {},
-                                    it.get("source"), it.get("district")) for it in items]
+            results = [
+                scorer.score(
+                    str(it["text"]),
+                    str(it.get("title") or ""),
+                    it.get("engagement") or {},
+                    it.get("source"),
+                    it.get("district"),
+                )
+                for it in items
+            ]
         else:
             results = scorer.score_many(items)
         tmp = output.with_name(output.name + ".part")
@@ -85,8 +109,11 @@ def register(app: typer.Typer) -> None:
         except OSError as exc:
             tmp.unlink(missing_ok=True)
             fail(f"{output}: cannot write ({exc.strerror or exc})")
-        err.print(f"scored {len(results)} documents in {time.perf_counter() - started:.2f} s "
-                  f"({getattr(scorer, 'model_version', 'rules')}) -> {output}", markup=False)
+        err.print(
+            f"scored {len(results)} documents in {time.perf_counter() - started:.2f} s "
+            f"({getattr(scorer, 'model_version', 'rules')}) -> {output}",
+            markup=False,
+        )
         for line in problems:
             err.print(f"bkkwatch: {line}", markup=False)
         if problems:
@@ -94,10 +121,13 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def train(
-        data_dir: Annotated[Path | None, typer.Option(help="The shared data sets (default ../shared/data "
-                                                      "from the project root)")] = None,
-        db: Annotated[bool, typer.Option(help="Also learn from the working group's decisions in the "
-                                         "database")] = True,
+        data_dir: Annotated[
+            Path | None,
+            typer.Option(help="The shared data sets (default ../shared/data from the project root)"),
+        ] = None,
+        db: Annotated[
+            bool, typer.Option(help="Also learn from the working group's decisions in the database")
+        ] = True,
     ) -> None:
         """Rebuild the classify models from the data sets and the working group's decisions."""
         from classify.modelstore import ModelError
@@ -105,8 +135,11 @@ def register(app: typer.Typer) -> None:
 
         directory = _data_dir(data_dir)
         if not directory.is_dir():
-            err.print(f"bkkwatch: data directory {directory} not found: only the working group's decisions "
-                      "and the development set can be used", markup=False)
+            err.print(
+                f"bkkwatch: data directory {directory} not found: only the working group's decisions "
+                "and the development set can be used",
+                markup=False,
+            )
         decisions: list[dict[str, Any]] = []
         if db:
             decisions = _decisions()
@@ -115,19 +148,25 @@ def register(app: typer.Typer) -> None:
             report = train_all(directory if directory.is_dir() else None, decisions, say=out.print)
         except ModelError as exc:
             fail(str(exc))
-        out.print(f"trained: {', '.join(report['trained']) or 'nothing'}; kept as shipped: "
-                  f"{', '.join(report['kept']) or 'none'}")
+        out.print(
+            f"trained: {', '.join(report['trained']) or 'nothing'}; kept as shipped: "
+            f"{', '.join(report['kept']) or 'none'}"
+        )
         if report["missing"]:
             out.print("missing data sets: " + "; ".join(report["missing"]))
 
     @app.command("eval")
     def evaluate(
-        data_dir: Annotated[Path | None, typer.Option(help="The shared data sets (default ../shared/data "
-                                                      "from the project root)")] = None,
-        baseline: Annotated[Path | None, typer.Option(help="Floors and pinned digests "
-                                                      "(default classify/baseline.yaml)")] = None,
+        data_dir: Annotated[
+            Path | None,
+            typer.Option(help="The shared data sets (default ../shared/data from the project root)"),
+        ] = None,
+        baseline: Annotated[
+            Path | None, typer.Option(help="Floors and pinned digests (default classify/baseline.yaml)")
+        ] = None,
     ) -> None:
-        """The evaluation gate: scores on fixed sets against the floors in the baseline file (exit 1 if below)."""
+        """The evaluation gate: scores on fixed sets against the floors in the baseline file (exit 1 if
+        below)."""
         from classify.evaluate import format_table, run_gate
         from classify.modelstore import ModelError
 
@@ -145,8 +184,10 @@ def register(app: typer.Typer) -> None:
         for line in problems:
             err.print(f"bkkwatch: {line}", markup=False)
         if below or problems:
-            err.print(f"bkkwatch: evaluation gate FAILED ({len(below)} below floor, {len(problems)} set "
-                      "problems)", markup=False)
+            err.print(
+                f"bkkwatch: evaluation gate FAILED ({len(below)} below floor, {len(problems)} set problems)",
+                markup=False,
+            )
             raise typer.Exit(1)
         out.print("evaluation gate: ok")
 

@@ -36,21 +36,45 @@ def sample(data_dir: Path) -> list[dict[str, Any]]:
     rest = [r for r in news if r not in city]
     picked = rng.sample(city, min(len(city), 80)) + rng.sample(rest, 60)
     for r in picked:
-        items.append({"id": f"news:{r['id']}", "title": r["title"], "text": r["text"][:1500],
-                      "source": r["outlet"], "published": r.get("published"), "url": r.get("url"),
-                      "origin": f"news_th {r['repo']} {r['path']}"})
+        items.append(
+            {
+                "id": f"news:{r['id']}",
+                "title": r["title"],
+                "text": r["text"][:1500],
+                "source": r["outlet"],
+                "published": r.get("published"),
+                "url": r.get("url"),
+                "origin": f"news_th {r['repo']} {r['path']}",
+            }
+        )
     traffy = _read(data_dir / "traffy" / "train.jsonl.gz")
     routed = [r for r in traffy if (r["organization"] or "").strip() not in ("กรุงเทพมหานคร", "")]
     for r in rng.sample(routed, 90):
-        items.append({"id": f"traffy:{r['id']}", "title": "", "text": r["text"][:1500], "source": "traffy",
-                      "district": r.get("district"), "origin": f"traffy {r['source']}",
-                      "traffy_type": r.get("type"), "traffy_organization": r.get("organization")})
+        items.append(
+            {
+                "id": f"traffy:{r['id']}",
+                "title": "",
+                "text": r["text"][:1500],
+                "source": "traffy",
+                "district": r.get("district"),
+                "origin": f"traffy {r['source']}",
+                "traffy_type": r.get("type"),
+                "traffy_organization": r.get("organization"),
+            }
+        )
     wise = _read(data_dir / "wisesight_sentiment" / "train.jsonl.gz")
     near = [i for i, r in enumerate(wise) if _BKK.search(r["texts"])]
     far = [i for i in range(len(wise)) if i not in set(near) and len(wise[i]["texts"]) > 30]
     for i in rng.sample(near, 45) + rng.sample(far, 40):
-        items.append({"id": f"wisesight:train:{i}", "title": "", "text": wise[i]["texts"][:1500],
-                      "source": "social", "origin": "wisesight_sentiment train.jsonl line " + str(i + 1)})
+        items.append(
+            {
+                "id": f"wisesight:train:{i}",
+                "title": "",
+                "text": wise[i]["texts"][:1500],
+                "source": "social",
+                "origin": "wisesight_sentiment train.jsonl line " + str(i + 1),
+            }
+        )
     return items
 
 

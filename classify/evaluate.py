@@ -25,7 +25,6 @@ from typing import Any
 import numpy as np
 import yaml
 
-from classify.places import gazetteer
 from classify.scorer import ModelScorer, Prepared, decide_level, impact_features, prepare, prepare_item
 from classify.train import DEVSET, SETS, fit_impact, locate, read_devset, read_jsonl_gz, traffy_records
 
@@ -44,8 +43,10 @@ def evaluate_agencies(scorer: ModelScorer, path: Path) -> dict[str, float]:
     names = {e.code: e.name_th for e in scorer.registry.entries}
     kind = {e.name_th: e.kind for e in scorer.registry.entries}
     truth = [{names[c] for c in r["codes"]} for r in held]
-    located = [prepare(gaz, r["text"], source="traffy", district=r["district"], lat=r["lat"], lon=r["lon"])
-               for r in held]
+    located = [
+        prepare(gaz, r["text"], source="traffy", district=r["district"], lat=r["lat"], lon=r["lon"])
+        for r in held
+    ]
     text_only = [prepare(gaz, r["text"], source="traffy") for r in held]
     with_loc = [[a["name"] for a in row] for row in scorer.agency_scores(located, use_location=True)]
     no_loc = [[a["name"] for a in row] for row in scorer.agency_scores(text_only, use_location=False)]
@@ -69,8 +70,10 @@ def evaluate_sentiment(scorer: ModelScorer, path: Path) -> dict[str, float]:
     docs = [prepare(scorer.places, r["texts"], source="social") for r in rows]
     predicted = scorer.sentiment(docs)
     gold = [r["category"] for r in rows]
-    return {"sentiment_accuracy": round(float(accuracy_score(gold, predicted)), 4),
-            "sentiment_macro_f1": round(float(f1_score(gold, predicted, average="macro")), 4)}
+    return {
+        "sentiment_accuracy": round(float(accuracy_score(gold, predicted)), 4),
+        "sentiment_macro_f1": round(float(f1_score(gold, predicted, average="macro")), 4),
+    }
 
 
 def evaluate_devset(scorer: ModelScorer, items: list[dict[str, Any]], folds: int = 5) -> dict[str, float]:
@@ -80,29 +83,40 @@ def evaluate_devset(scorer: ModelScorer, items: list[dict[str, Any]], folds: int
     docs: list[Prepared] = [prepare_item(scorer.places, it) for it in items]
     bangkok = scorer.relevance(docs)
     sentiments = scorer.sentiment(docs)
-    features = np.asarray([impact_features(d.signals, float(b), float(s == "neg"))
-                           for d, b, s in zip(docs, bangkok, sentiments, strict=True)])
+    features = np.asarray(
+        [
+            impact_features(d.signals, float(b), float(s == "neg"))
+            for d, b, s in zip(docs, bangkok, sentiments, strict=True)
+        ]
+    )
     high = np.asarray([int(it["impact"] >= 2) for it in items])
     oof = np.zeros(len(items))
     for train, test in StratifiedKFold(folds, shuffle=True, random_state=0).split(features, high):
         oof[test] = fit_impact(features[train], high[train]).predict_proba(features[test])[:, 1]
-    decided = [decide_level(d.signals, float(b), float(p)) for d, b, p in zip(docs, bangkok, oof, strict=True)]
+    decided = [
+        decide_level(d.signals, float(b), float(p)) for d, b, p in zip(docs, bangkok, oof, strict=True)
+    ]
     urgent_gold = [it["impact"] == 3 for it in items]
     urgent_hits = sum(1 for (_, u, _), g in zip(decided, urgent_gold, strict=True) if g and u)
     false_alarms = sum(1 for (_, u, _), g in zip(decided, urgent_gold, strict=True) if u and not g)
     levels = [lv for lv, _, _ in decided]
     return {
-        "relevance_f1": round(float(f1_score([it["bangkok"] for it in items], [int(b >= 0.5) for b in bangkok])), 4),
+        "relevance_f1": round(
+            float(f1_score([it["bangkok"] for it in items], [int(b >= 0.5) for b in bangkok])), 4
+        ),
         "impact_roc_auc": round(float(roc_auc_score(high, oof)), 4),
         "urgent_recall": round(urgent_hits / max(1, sum(urgent_gold)), 4),
         "urgent_false_alarms": float(false_alarms),
-        "level_exact": round(float(np.mean([lv == it["impact"] for lv, it in zip(levels, items, strict=True)])), 4),
+        "level_exact": round(
+            float(np.mean([lv == it["impact"] for lv, it in zip(levels, items, strict=True)])), 4
+        ),
         "devset_n": float(len(items)),
     }
 
 
-def evaluate_models(data_dir: Path, model_dir: Path | None = None,
-                    say: Callable[[str], None] = print) -> dict[str, float]:
+def evaluate_models(
+    data_dir: Path, model_dir: Path | None = None, say: Callable[[str], None] = print
+) -> dict[str, float]:
     scorer = ModelScorer(model_dir)
     found, missing = locate(data_dir)
     for line in missing:
@@ -150,21 +164,30 @@ def check_digests(data_dir: Path, baseline: dict[str, Any]) -> list[str]:
             continue
         actual = file_digest(path) if name != "devset" else hashlib.sha256(path.read_bytes()).hexdigest()
         if actual != digest:
-            problems.append(f"{path}: sha256 {actual[:12]}… is not the pinned {str(digest)[:12]}… "
-                            "(a changed evaluation set: re-pin it in classify/baseline.yaml on purpose)")
+            problems.append(
+                f"{path}: sha256 {actual[:12]}… is not the pinned {str(digest)[:12]}… "
+                "(a changed evaluation set: re-pin it in classify/baseline.yaml on purpose)"
+            )
     return problems
 
 
-def run_gate(data_dir: Path, baseline_path: Path | None = None, model_dir: Path | None = None,
-             say: Callable[[str], None] = print) -> tuple[list[GateRow], list[str]]:
+def run_gate(
+    data_dir: Path,
+    baseline_path: Path | None = None,
+    model_dir: Path | None = None,
+    say: Callable[[str], None] = print,
+) -> tuple[list[GateRow], list[str]]:
     """Every score against its floor, and the problems (digest mismatches) that fail the gate anyway."""
     baseline = read_baseline(baseline_path)
     problems = check_digests(data_dir, baseline)
     scores = evaluate_models(data_dir, model_dir, say=say)
     floors = baseline.get("floors") or {}
     rows = [GateRow("classify", k, v, floors.get(k)) for k, v in scores.items()]
-    rows += [GateRow("classify", k, None, f) for k, f in floors.items() if k not in scores and
-             _set_of(k) in locate(data_dir)[0]]
+    rows += [
+        GateRow("classify", k, None, f)
+        for k, f in floors.items()
+        if k not in scores and _set_of(k) in locate(data_dir)[0]
+    ]
     if importlib.util.find_spec("classify.evaluate_stories") is not None:
         module = importlib.import_module("classify.evaluate_stories")
         story_scores: dict[str, float] = module.evaluate(data_dir)
@@ -184,8 +207,16 @@ def _set_of(metric: str) -> str:
 
 def format_table(rows: list[GateRow]) -> str:
     header = ("group", "metric", "value", "floor", "")
-    body = [(r.group, r.metric, "—" if r.value is None else f"{r.value:.4g}",
-             "" if r.floor is None else f"{r.floor:.4g}", "ok" if r.ok else "BELOW FLOOR") for r in rows]
+    body = [
+        (
+            r.group,
+            r.metric,
+            "—" if r.value is None else f"{r.value:.4g}",
+            "" if r.floor is None else f"{r.floor:.4g}",
+            "ok" if r.ok else "BELOW FLOOR",
+        )
+        for r in rows
+    ]
     widths = [max(len(str(x[i])) for x in [header, *body]) for i in range(len(header))]
     lines = ["  ".join(str(c).ljust(w) for c, w in zip(header, widths, strict=True)).rstrip()]
     lines.append("  ".join("-" * w for w in widths))

@@ -21,8 +21,10 @@ MODEL_DIR = Path(__file__).parent / "models"
 _EXACT = ("scikit-learn", "skops")
 _MINOR = ("numpy", "scipy", "pythainlp", "nlpo3")
 _TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "builtins.", "collections.")
-TRAFFY_LICENCE_NOTE = ("Traffy Fondue complaints (../shared/data/traffy): licence NOT stated upstream "
-                       "(no LICENSE in the source repositories); research/test data of unclear licence.")
+TRAFFY_LICENCE_NOTE = (
+    "Traffy Fondue complaints (../shared/data/traffy): licence NOT stated upstream "
+    "(no LICENSE in the source repositories); research/test data of unclear licence."
+)
 
 
 class ModelError(RuntimeError):
@@ -68,8 +70,9 @@ def save(name: str, obj: Any, meta: dict[str, Any], directory: Path | None = Non
         "file_sha256": file_digest(path),
         **meta,
     }
-    (directory / f"{name}.meta.json").write_text(json.dumps(full, ensure_ascii=False, indent=1) + "\n",
-                                                  encoding="utf-8")
+    (directory / f"{name}.meta.json").write_text(
+        json.dumps(full, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
     return path
 
 

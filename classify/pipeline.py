@@ -23,13 +23,24 @@ class Scorer(Protocol):
     @property
     def model_version(self) -> str: ...
 
-    def score(self, text: str, title: str = "", engagement: Any = None, source_kind: str | None = None,
-              district: str | None = None, lat: Any = None, lon: Any = None) -> ScoreResult: ...
+    def score(
+        self,
+        text: str,
+        title: str = "",
+        engagement: Any = None,
+        source_kind: str | None = None,
+        district: str | None = None,
+        lat: Any = None,
+        lon: Any = None,
+    ) -> ScoreResult: ...
 
 
 def engagement_of(document: object) -> dict[str, int]:
-    return {k: int(getattr(document, k)) for k in ("likes", "shares", "comments", "views")
-            if getattr(document, k, None) is not None}
+    return {
+        k: int(getattr(document, k))
+        for k in ("likes", "shares", "comments", "views")
+        if getattr(document, k, None) is not None
+    }
 
 
 def default_pipeline_scorer() -> Scorer:
@@ -54,8 +65,15 @@ def score_new_documents(session: Session, scorer: Scorer | None = None, batch: i
             return done
         for document in documents:
             extra = document.extra or {}
-            result = scorer.score(document.text, document.title, engagement_of(document), document.kind,
-                                  extra.get("district"), lat=document.lat, lon=document.lon)
+            result = scorer.score(
+                document.text,
+                document.title,
+                engagement_of(document),
+                document.kind,
+                extra.get("district"),
+                lat=document.lat,
+                lon=document.lon,
+            )
             save_score(session, document, result.model_version, result.as_dict())
             done += 1
 

@@ -60,7 +60,9 @@ class Places:
 
     @property
     def landmarks(self) -> list[str]:
-        return list(dict.fromkeys(h.surface for h in self.districts if h.kind not in ("district", "subdistrict")))
+        return list(
+            dict.fromkeys(h.surface for h in self.districts if h.kind not in ("district", "subdistrict"))
+        )
 
 
 BANGKOK_WORDS = ("กรุงเทพมหานคร", "กรุงเทพฯ", "กรุงเทพ", "กทม", "bangkok", "bma", "เมืองหลวง", "เมืองกรุง")
@@ -97,8 +99,13 @@ def _load_places(path: Path) -> dict[str, Any]:
 
 
 class Gazetteer:
-    def __init__(self, registry: Registry, provinces: list[dict[str, str]],
-                 places: dict[str, Any] | None = None, centroids: dict[str, list[float]] | None = None) -> None:
+    def __init__(
+        self,
+        registry: Registry,
+        provinces: list[dict[str, str]],
+        places: dict[str, Any] | None = None,
+        centroids: dict[str, list[float]] | None = None,
+    ) -> None:
         forms: list[tuple[str, PlaceHit]] = []
         self._office: dict[str, str] = {}
         for entry in registry.districts():
@@ -129,8 +136,14 @@ class Gazetteer:
             weight = 1.0 / len(districts)
             for surface in (item["name"], *(item.get("aliases") or [])):
                 for rank, bare in enumerate(districts):
-                    hit = PlaceHit(bare, self._office[bare], item["name"], len(districts) == 1,
-                                   str(item.get("kind", "landmark")), round(weight * (1.0 - 0.1 * rank), 3))
+                    hit = PlaceHit(
+                        bare,
+                        self._office[bare],
+                        item["name"],
+                        len(districts) == 1,
+                        str(item.get("kind", "landmark")),
+                        round(weight * (1.0 - 0.1 * rank), 3),
+                    )
                     forms.append((surface, hit))
         forms.sort(key=lambda pair: len(pair[0]), reverse=True)
         self._forms: dict[str, list[PlaceHit]] = {}
@@ -147,7 +160,9 @@ class Gazetteer:
         alternatives += [_PROVINCE_PREFIX + re.escape(n) for n in prefixed]
         self._province_re = re.compile("|".join(alternatives))
         self._bangkok_re = re.compile("|".join(re.escape(w) for w in BANGKOK_WORDS), re.IGNORECASE)
-        self.centroids = {k: (float(v[0]), float(v[1])) for k, v in (centroids or {}).items() if k in self._office}
+        self.centroids = {
+            k: (float(v[0]), float(v[1])) for k, v in (centroids or {}).items() if k in self._office
+        }
 
     def office_of(self, bare: str) -> str | None:
         return self._office.get(bare)
@@ -161,28 +176,30 @@ class Gazetteer:
         if self._district_re is not None:
             for match in self._district_re.finditer(text):
                 bucket = self._forms[match.group(0)]
-                following = text[match.end(): match.end() + 3]
+                following = text[match.end() : match.end() + 3]
                 if bucket[0].name == "พระนคร" and following.startswith("ศรี"):
                     continue  # พระนครศรีอยุธยา is a province
                 hits.extend(bucket)
         provinces: dict[str, None] = {}
         for match in self._province_re.finditer(text):
-            before = text[max(0, match.start() - 9): match.start()].rstrip()
+            before = text[max(0, match.start() - 9) : match.start()].rstrip()
             if before.endswith(_STREET_WORDS):
                 continue  # ถนนกำแพงเพชร, แยกนนทบุรี: Bangkok streets named after provinces
             provinces.setdefault(re.sub(_PROVINCE_PREFIX, "", match.group(0)), None)
         bangkok: list[str] = []
         for m in self._bangkok_re.finditer(text):
-            before = text[max(0, m.start() - 10): m.start()].rstrip()
-            if before.endswith(_BANGKOK_NAME_PREFIXES) or text[m.end(): m.end() + 6].startswith(
-                    ("สุราษฎร์", "พัทยา", "ราชสีมา", "อุดร", "ภูเก็ต", "เชียงใหม่", "ธนาคม", "ธุรกิจ", "ยนต์")):
+            before = text[max(0, m.start() - 10) : m.start()].rstrip()
+            if before.endswith(_BANGKOK_NAME_PREFIXES) or text[m.end() : m.end() + 6].startswith(
+                ("สุราษฎร์", "พัทยา", "ราชสีมา", "อุดร", "ภูเก็ต", "เชียงใหม่", "ธนาคม", "ธุรกิจ", "ยนต์")
+            ):
                 continue
             bangkok.append(m.group(0))
         return Places(hits, bangkok, list(provinces))
 
     def district_at(self, lat: float | None, lon: float | None) -> str | None:
         """The district (bare name) nearest to a point, or None when the point is not in Bangkok.
-        Traffy rows often carry latitude and longitude swapped: a (100.5, 13.7) pair is read as (13.7, 100.5)."""
+        Traffy rows often carry latitude and longitude swapped: a (100.5, 13.7) pair is read as
+        (13.7, 100.5)."""
         point = fix_coordinates(lat, lon)
         if point is None or not self.centroids:
             return None

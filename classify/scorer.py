@@ -42,8 +42,16 @@ class Prepared:
         return self.words + " " + " ".join(self.signals.tokens())
 
 
-def prepare(places: Gazetteer, text: str, title: str = "", engagement: Mapping[str, Any] | None = None,
-            source: str | None = None, district: str | None = None, lat: Any = None, lon: Any = None) -> Prepared:
+def prepare(
+    places: Gazetteer,
+    text: str,
+    title: str = "",
+    engagement: Mapping[str, Any] | None = None,
+    source: str | None = None,
+    district: str | None = None,
+    lat: Any = None,
+    lon: Any = None,
+) -> Prepared:
     """Normalise, read the signals and tokenise once; every model reads the result."""
     body = normalize(f"{title}\n{text}" if title else text)
     signals = read_signals(places, body, engagement, source, district, lat, lon)
@@ -52,8 +60,16 @@ def prepare(places: Gazetteer, text: str, title: str = "", engagement: Mapping[s
 
 def prepare_item(places: Gazetteer, item: Mapping[str, Any]) -> Prepared:
     """:func:`prepare` for one object of the ``bkkwatch score`` contract."""
-    return prepare(places, str(item.get("text") or ""), str(item.get("title") or ""), item.get("engagement") or {},
-                   item.get("source"), item.get("district"), item.get("lat"), item.get("lon"))
+    return prepare(
+        places,
+        str(item.get("text") or ""),
+        str(item.get("title") or ""),
+        item.get("engagement") or {},
+        item.get("source"),
+        item.get("district"),
+        item.get("lat"),
+        item.get("lon"),
+    )
 
 
 def agency_text(doc: Prepared) -> str:
@@ -68,8 +84,7 @@ def impact_features(signals: Signals, bangkok: float, negative: float) -> list[f
 def decide_level(sig: Signals, bangkok: float, impact: float) -> tuple[int, bool, float]:
     """Level 0-3, urgency and the impact probability made consistent with the level (RUBRIC.md):
     urgent = about Bangkok and harm now, misconduct or virality; level 2 from the impact probability."""
-    urgent = bangkok >= RELEVANT_AT and (bool(sig.harms) or sig.viral) and (
-        impact >= 0.2 or sig.viral or bool(sig.bma_hits) or sig.source == "complaint")
+    urgent = bangkok >= RELEVANT_AT and (bool(sig.harms) or sig.viral)
     if bangkok < RELEVANT_AT:
         level = 0
     elif urgent:
@@ -88,8 +103,9 @@ def decide_level(sig: Signals, bangkok: float, impact: float) -> tuple[int, bool
 
 
 class ModelScorer:
-    def __init__(self, directory: Path | None = None, registry: Registry | None = None,
-                 places: Gazetteer | None = None) -> None:
+    def __init__(
+        self, directory: Path | None = None, registry: Registry | None = None, places: Gazetteer | None = None
+    ) -> None:
         self.registry = registry or shipped_registry()
         self.places = places or gazetteer()
         self.models: dict[str, Any] = {}
@@ -103,9 +119,16 @@ class ModelScorer:
         self._by_code = {e.code: e for e in self.registry.entries}
 
     # --- preparing one document -------------------------------------------------------------------
-    def prepare(self, text: str, title: str = "", engagement: Mapping[str, Any] | None = None,
-                source: str | None = None, district: str | None = None, lat: Any = None,
-                lon: Any = None) -> Prepared:
+    def prepare(
+        self,
+        text: str,
+        title: str = "",
+        engagement: Mapping[str, Any] | None = None,
+        source: str | None = None,
+        district: str | None = None,
+        lat: Any = None,
+        lon: Any = None,
+    ) -> Prepared:
         return prepare(self.places, text, title, engagement, source, district, lat, lon)
 
     # --- the parts --------------------------------------------------------------------------------
@@ -119,20 +142,29 @@ class ModelScorer:
         return [str(c) for c in classes[scores.argmax(axis=1)]]
 
     def impact(self, docs: Sequence[Prepared], bangkok: np.ndarray, sentiments: Sequence[str]) -> np.ndarray:
-        rows = [impact_features(d.signals, float(b), float(s == "neg"))
-                for d, b, s in zip(docs, bangkok, sentiments, strict=True)]
+        rows = [
+            impact_features(d.signals, float(b), float(s == "neg"))
+            for d, b, s in zip(docs, bangkok, sentiments, strict=True)
+        ]
         return np.asarray(self.models["impact"].predict_proba(np.asarray(rows))[:, 1])
 
-    def agency_scores(self, docs: Sequence[Prepared], use_location: bool = True) -> list[list[dict[str, Any]]]:
+    def agency_scores(
+        self, docs: Sequence[Prepared], use_location: bool = True
+    ) -> list[list[dict[str, Any]]]:
         """Top 5 agencies per document: the topic model's probabilities, the district office of the item's
         location (field or coordinates) and of the places the text names."""
         texts = [agency_text(d) for d in docs]
         probs = np.asarray(self.models["agencies"].predict_proba(texts))
         out: list[list[dict[str, Any]]] = []
         for doc, row in zip(docs, probs, strict=True):
-            scores = {code: float(p) for code, p in zip(self.agency_codes, row, strict=True) if p >= 0.02}
             sig = doc.signals
             located = use_location and sig.district_from in ("field", "coordinates")
+            # With a known location, other district offices come only from places the text names.
+            scores = {
+                code: float(p)
+                for code, p in zip(self.agency_codes, row, strict=True)
+                if p >= 0.02 and not (located and code.startswith("district-"))
+            }
             text_districts = sig.places.district_names
             if located:
                 office = self.places.office_of(sig.districts[0])
@@ -144,7 +176,7 @@ class ModelScorer:
                 entry = self.registry.by_name(office) if office else None
                 if entry is None:
                     continue
-                prior = (0.75 if any(h.strong and h.name == name for h in sig.places.districts) else 0.55)
+                prior = 0.75 if any(h.strong and h.name == name for h in sig.places.districts) else 0.55
                 prior -= 0.1 * rank
                 if located and name != sig.districts[0]:
                     prior -= 0.3
@@ -154,7 +186,9 @@ class ModelScorer:
             for code, value in ranked:
                 entry = self._by_code.get(code)
                 if entry is not None:
-                    agencies.append({"name": entry.name_th, "score": round(value, 3), "external": entry.external})
+                    agencies.append(
+                        {"name": entry.name_th, "score": round(value, 3), "external": entry.external}
+                    )
             out.append(agencies)
         return out
 
@@ -172,27 +206,42 @@ class ModelScorer:
             b = float(bangkok[i])
             p = float(impact[i])
             level, urgent, p = decide_level(sig, b, p)
-            results.append(ScoreResult(
-                bangkok=round(b, 3), sentiment=sentiments[i], impact=round(p, 3), level=level, urgent=urgent,
-                agencies=agencies[i] if b >= 0.3 else [],
-                places=sig.districts[:5],
-                explanation=self.explain(doc, b),
-                model_version=self.model_version,
-                signals=sig.tokens(),
-            ))
+            results.append(
+                ScoreResult(
+                    bangkok=round(b, 3),
+                    sentiment=sentiments[i],
+                    impact=round(p, 3),
+                    level=level,
+                    urgent=urgent,
+                    agencies=agencies[i] if b >= 0.3 else [],
+                    places=sig.districts[:5],
+                    explanation=self.explain(doc, b),
+                    model_version=self.model_version,
+                    signals=sig.tokens(),
+                )
+            )
         return results
 
-    def score(self, text: str, title: str = "", engagement: Mapping[str, Any] | None = None,
-              source_kind: str | None = None, district: str | None = None, lat: Any = None,
-              lon: Any = None) -> ScoreResult:
-        return self.score_prepared([self.prepare(text, title, engagement, source_kind, district, lat, lon)])[0]
+    def score(
+        self,
+        text: str,
+        title: str = "",
+        engagement: Mapping[str, Any] | None = None,
+        source_kind: str | None = None,
+        district: str | None = None,
+        lat: Any = None,
+        lon: Any = None,
+    ) -> ScoreResult:
+        return self.score_prepared([self.prepare(text, title, engagement, source_kind, district, lat, lon)])[
+            0
+        ]
 
     def score_many(self, items: Sequence[Mapping[str, Any]], batch: int = 512) -> list[ScoreResult]:
         """Score input objects of the ``bkkwatch score`` contract (text, title, source, district, lat, lon,
         engagement), in order."""
         out: list[ScoreResult] = []
         for start in range(0, len(items), batch):
-            chunk = items[start: start + batch]
+            chunk = items[start : start + batch]
             prepared = [prepare_item(self.places, it) for it in chunk]
             out.extend(self.score_prepared(prepared))
         return out

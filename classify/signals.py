@@ -13,17 +13,61 @@ from classify.places import Gazetteer, Places, fix_coordinates
 from classify.rules import BMA_WORDS, POSITIVE_WORDS, PROBLEM_WORDS, URGENT_WORDS
 
 # Complaints that have lasted or repeat (RUBRIC.md impact 2).
-LASTING_WORDS = ("หลายครั้ง", "หลายรอบ", "เป็นปี", "หลายเดือน", "หลายปี", "นานแล้ว", "มานาน", "ซ้ำซาก",
-                 "ไม่ได้รับการแก้ไข", "ไม่มีการแก้ไข", "เรื่องเงียบ", "แจ้งไปแล้ว", "แจ้งแล้ว", "ยังไม่ได้",
-                 "ครึ่งปี", "นานนับ", "ทุกวัน", "ทุกปี")
+LASTING_WORDS = (
+    "หลายครั้ง",
+    "หลายรอบ",
+    "เป็นปี",
+    "หลายเดือน",
+    "หลายปี",
+    "นานแล้ว",
+    "มานาน",
+    "ซ้ำซาก",
+    "ไม่ได้รับการแก้ไข",
+    "ไม่มีการแก้ไข",
+    "เรื่องเงียบ",
+    "แจ้งไปแล้ว",
+    "แจ้งแล้ว",
+    "ยังไม่ได้",
+    "ครึ่งปี",
+    "นานนับ",
+    "ทุกวัน",
+    "ทุกปี",
+)
 # Harm now: a flood that is in houses or deep on a road (RUBRIC.md impact 3, with URGENT_WORDS).
 _FLOOD_NOW = re.compile(r"(น้ำท่วม|ท่วมขัง|ท่วมสูง)[^\n]{0,60}?(เข้าบ้าน|หัวเข่า|เอว|\d+\s*(?:-\s*\d+\s*)?ซม|สูง)")
 _SOURCE_KINDS = {
     "complaint": ("traffy", "ticket", "1555", "ร้องเรียน", "fondue"),
-    "social": ("social", "post", "comment", "facebook", "twitter", "x.com", "pantip", "tiktok", "youtube",
-               "instagram", "line", "wisesight"),
-    "news": ("news", "article", "rss", ".co.th", ".com", "thairath", "dailynews", "matichon", "khaosod",
-             "ch3", "thaipbs", "bangkokpost", "nation", "prachachat", "outlet"),
+    "social": (
+        "social",
+        "post",
+        "comment",
+        "facebook",
+        "twitter",
+        "x.com",
+        "pantip",
+        "tiktok",
+        "youtube",
+        "instagram",
+        "line",
+        "wisesight",
+    ),
+    "news": (
+        "news",
+        "article",
+        "rss",
+        ".co.th",
+        ".com",
+        "thairath",
+        "dailynews",
+        "matichon",
+        "khaosod",
+        "ch3",
+        "thaipbs",
+        "bangkokpost",
+        "nation",
+        "prachachat",
+        "outlet",
+    ),
 }
 
 
@@ -124,14 +168,35 @@ class Signals:
         ]
 
 
-DENSE_NAMES = ("strong_places", "places", "bangkok_words", "other_provinces", "bma_words", "problem_weight",
-               "harm", "lasting", "positive", "reach", "spreading", "viral", "src_news", "src_social",
-               "src_complaint", "located")
+DENSE_NAMES = (
+    "strong_places",
+    "places",
+    "bangkok_words",
+    "other_provinces",
+    "bma_words",
+    "problem_weight",
+    "harm",
+    "lasting",
+    "positive",
+    "reach",
+    "spreading",
+    "viral",
+    "src_news",
+    "src_social",
+    "src_complaint",
+    "located",
+)
 
 
-def read_signals(gaz: Gazetteer, body: str, engagement: Mapping[str, Any] | None = None,
-                 source: str | None = None, district: str | None = None,
-                 lat: Any = None, lon: Any = None) -> Signals:
+def read_signals(
+    gaz: Gazetteer,
+    body: str,
+    engagement: Mapping[str, Any] | None = None,
+    source: str | None = None,
+    district: str | None = None,
+    lat: Any = None,
+    lon: Any = None,
+) -> Signals:
     """All signals of one normalised text (title and body joined)."""
     found = gaz.find(body)
     districts = list(found.district_names)
@@ -155,13 +220,16 @@ def read_signals(gaz: Gazetteer, body: str, engagement: Mapping[str, Any] | None
         harms = sorted({*harms, "น้ำท่วมสูง"})
     engagement = engagement or {}
     return Signals(
-        places=found, districts=districts, district_from=district_from,
+        places=found,
+        districts=districts,
+        district_from=district_from,
         problems=[w for w in PROBLEM_WORDS if w.casefold() in lowered],
         harms=harms,
         bma_hits=[w for w in BMA_WORDS if w.casefold() in lowered],
         positives=[w for w in POSITIVE_WORDS if w in body],
         lasting=[w for w in LASTING_WORDS if w in body],
         source=source_kind(source),
-        likes=_int(engagement.get("likes")), shares=_int(engagement.get("shares")),
+        likes=_int(engagement.get("likes")),
+        shares=_int(engagement.get("shares")),
         comments=_int(engagement.get("comments")),
     )

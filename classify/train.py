@@ -27,7 +27,7 @@ import numpy as np
 from bkkwatch.registry import Registry, shipped_registry
 from classify.modelstore import MODEL_DIR, TRAFFY_LICENCE_NOTE, file_digest, save
 from classify.places import DATA_DIR, Gazetteer, fix_coordinates, gazetteer
-from classify.scorer import Prepared, agency_text, impact_features, prepare, prepare_item
+from classify.scorer import Prepared, agency_text, impact_features, prepare_item
 
 SETS = {
     "traffy": "traffy/train.jsonl.gz",
@@ -38,6 +38,7 @@ SETS = {
 DEVSET = DATA_DIR / "devset.jsonl"
 HOLDOUT_PERCENT = 20  # Traffy tickets held out of the agency model for evaluation (by ticket id)
 MIN_AGENCY_EXAMPLES = 3
+AGENCY_WEIGHTS_KEPT = 2500
 SEED = 20261124
 
 
@@ -87,12 +88,19 @@ def traffy_records(path: Path, registry: Registry | None = None) -> list[dict[st
     for row in read_jsonl_gz(path):
         entries = registry.resolve_many(row.get("organization") or "")
         point = fix_coordinates(row.get("lat"), row.get("lon"))
-        out.append({
-            "id": str(row["id"]), "text": row.get("text") or "", "source": "traffy",
-            "district": row.get("district"), "lat": point[0] if point else None, "lon": point[1] if point else None,
-            "codes": [e.code for e in entries], "type": row.get("type") or [],
-            "holdout": is_holdout(str(row["id"])),
-        })
+        out.append(
+            {
+                "id": str(row["id"]),
+                "text": row.get("text") or "",
+                "source": "traffy",
+                "district": row.get("district"),
+                "lat": point[0] if point else None,
+                "lon": point[1] if point else None,
+                "codes": [e.code for e in entries],
+                "type": row.get("type") or [],
+                "holdout": is_holdout(str(row["id"])),
+            }
+        )
     return out
 
 
@@ -103,8 +111,11 @@ def district_centroids(records: Iterable[dict[str, Any]], gaz: Gazetteer) -> dic
         bare = str(r.get("district") or "").removeprefix("เขต").strip()
         if r.get("lat") is not None and gaz.office_of(bare):
             points[bare].append((float(r["lat"]), float(r["lon"])))
-    return {k: [round(median(p[0] for p in v), 5), round(median(p[1] for p in v), 5)]
-            for k, v in sorted(points.items()) if len(v) >= 3}
+    return {
+        k: [round(median(p[0] for p in v), 5), round(median(p[1] for p in v), 5)]
+        for k, v in sorted(points.items())
+        if len(v) >= 3
+    }
 
 
 @dataclass
@@ -120,9 +131,12 @@ class TrainingSets:
     notes: list[str] = field(default_factory=list)
 
 
-def build_training_sets(data_dir: Path | None, decisions: Sequence[dict[str, Any]] = (),
-                        devset: Sequence[dict[str, Any]] | None = None,
-                        registry: Registry | None = None) -> TrainingSets:
+def build_training_sets(
+    data_dir: Path | None,
+    decisions: Sequence[dict[str, Any]] = (),
+    devset: Sequence[dict[str, Any]] | None = None,
+    registry: Registry | None = None,
+) -> TrainingSets:
     registry = registry or shipped_registry()
     rng = random.Random(SEED)
     sets = TrainingSets()
@@ -145,7 +159,12 @@ def build_training_sets(data_dir: Path | None, decisions: Sequence[dict[str, Any
         for r in read_jsonl_gz(found["news_th"]):
             if f"news:{r['id']}" in held:
                 continue
-            item = {"id": r["id"], "title": r.get("title") or "", "text": r.get("text") or "", "source": "news"}
+            item = {
+                "id": r["id"],
+                "title": r.get("title") or "",
+                "text": r.get("text") or "",
+                "source": "news",
+            }
             sets.relevance.append((item, int(r.get("source_category") == "bangkok")))
     if "wisesight_train" in found:
         rows = read_jsonl_gz(found["wisesight_train"])
@@ -173,15 +192,26 @@ def _hashed(token_pattern: str | None, ngrams: tuple[int, int], bits: int, analy
     from sklearn.pipeline import Pipeline
 
     kwargs: dict[str, Any] = {"token_pattern": token_pattern} if token_pattern else {}
-    return Pipeline([
-        ("hash", HashingVectorizer(analyzer=analyzer, ngram_range=ngrams, n_features=2**bits,
-                                   alternate_sign=False, norm=None, dtype=np.float32, **kwargs)),
-        ("tfidf", TfidfTransformer(sublinear_tf=True)),
-    ])
+    return Pipeline(
+        [
+            (
+                "hash",
+                HashingVectorizer(
+                    analyzer=analyzer,
+                    ngram_range=ngrams,
+                    n_features=2**bits,
+                    alternate_sign=False,
+                    norm=None,
+                    dtype=np.float32,
+                    **kwargs,
+                ),
+            ),
+            ("tfidf", TfidfTransformer(sublinear_tf=True)),
+        ]
+    )
 
 
 def _fit_sentiment(pairs: Sequence[tuple[str, str]]) -> Any:
-    from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.pipeline import FeatureUnion, Pipeline
     from sklearn.svm import LinearSVC
 
@@ -189,13 +219,20 @@ def _fit_sentiment(pairs: Sequence[tuple[str, str]]) -> Any:
 
     texts = [model_text(normalize(t)) for t, _ in pairs]
     labels = [y for _, y in pairs]
-    model = Pipeline([
-        ("features", FeatureUnion([
-            ("words", _hashed(r"\S+", (1, 2), 18)),
-            ("chars", _hashed(None, (1, 4), 18, analyzer="char_wb")),
-        ])),
-        ("model", LinearSVC(C=0.3, class_weight="balanced")),
-    ])
+    model = Pipeline(
+        [
+            (
+                "features",
+                FeatureUnion(
+                    [
+                        ("words", _hashed(r"\S+", (1, 2), 18)),
+                        ("chars", _hashed(None, (1, 4), 18, analyzer="char_wb")),
+                    ]
+                ),
+            ),
+            ("model", LinearSVC(C=0.3, class_weight="balanced")),
+        ]
+    )
     model.fit(texts, labels)
     _shrink(model.named_steps["model"])
     _drop_stop_words(model)
@@ -203,14 +240,15 @@ def _fit_sentiment(pairs: Sequence[tuple[str, str]]) -> Any:
 
 
 def _fit_relevance(docs: Sequence[Prepared], labels: Sequence[int]) -> Any:
-    from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import Pipeline
 
-    model = Pipeline([
-        ("tfidf", _hashed(r"\S+", (1, 2), 18)),
-        ("model", LogisticRegression(C=4.0, max_iter=2000)),
-    ])
+    model = Pipeline(
+        [
+            ("tfidf", _hashed(r"\S+", (1, 2), 18)),
+            ("model", LogisticRegression(C=4.0, max_iter=2000)),
+        ]
+    )
     model.fit([d.with_signals for d in docs], list(labels))
     _shrink(model.named_steps["model"])
     _drop_stop_words(model)
@@ -218,25 +256,34 @@ def _fit_relevance(docs: Sequence[Prepared], labels: Sequence[int]) -> Any:
 
 
 def _fit_agencies(docs: Sequence[Prepared], labels: Sequence[list[str]]) -> tuple[Any, list[str]]:
-    from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.multiclass import OneVsRestClassifier
-    from sklearn.pipeline import Pipeline
+    from sklearn.pipeline import FeatureUnion, Pipeline
     from sklearn.preprocessing import MultiLabelBinarizer
 
     counts = Counter(code for codes in labels for code in codes)
     classes = sorted(code for code, n in counts.items() if n >= MIN_AGENCY_EXAMPLES)
     binarizer = MultiLabelBinarizer(classes=classes)
-    y = binarizer.fit_transform([[c for c in codes if c in counts and counts[c] >= MIN_AGENCY_EXAMPLES]
-                                 for codes in labels])
-    model = Pipeline([
-        ("tfidf", TfidfVectorizer(token_pattern=r"\S+", ngram_range=(1, 2), min_df=2, sublinear_tf=True,
-                                  max_features=15000, dtype=np.float32)),
-        ("model", OneVsRestClassifier(LogisticRegression(C=8.0, solver="liblinear"))),
-    ])
+    y = binarizer.fit_transform(
+        [[c for c in codes if c in counts and counts[c] >= MIN_AGENCY_EXAMPLES] for codes in labels]
+    )
+    model = Pipeline(
+        [
+            (
+                "features",
+                FeatureUnion(
+                    [
+                        ("words", _hashed(r"\S+", (1, 2), 17)),
+                        ("chars", _hashed(None, (2, 4), 17, analyzer="char_wb")),
+                    ]
+                ),
+            ),
+            ("model", OneVsRestClassifier(LogisticRegression(C=8.0, solver="liblinear"))),
+        ]
+    )
     model.fit([agency_text(d) for d in docs], y)
     for estimator in model.named_steps["model"].estimators_:
-        _shrink(estimator)
+        _prune(estimator, AGENCY_WEIGHTS_KEPT)
     _drop_stop_words(model)
     return model, classes
 
@@ -257,6 +304,18 @@ def _drop_stop_words(pipeline: Any) -> None:
                 del part.stop_words_
 
 
+def _prune(estimator: Any, keep: int) -> None:
+    """Keep the ``keep`` largest weights of a one-class linear model, stored sparse: a 60-agency model
+    fits in a small file, and the weights dropped are the near-zero ones."""
+    import scipy.sparse as sp
+
+    coef = np.asarray(estimator.coef_, dtype=np.float32)
+    if coef.shape[1] > keep:
+        cut = np.partition(np.abs(coef).ravel(), -keep)[-keep]
+        coef = np.where(np.abs(coef) >= cut, coef, 0.0).astype(np.float32)
+    estimator.coef_ = sp.csr_matrix(coef)
+
+
 def _shrink(estimator: Any) -> None:
     """float32 coefficients: half the file, the same decisions."""
     if hasattr(estimator, "coef_") and isinstance(estimator.coef_, np.ndarray):
@@ -269,8 +328,11 @@ def _base_meta(sets: TrainingSets, used: Sequence[str], **extra: Any) -> dict[st
         "data_notes": [TRAFFY_LICENCE_NOTE] if "traffy" in used else [],
         **extra,
     }
-    meta["data_notes"] += ["wisesight_sentiment: CC0-1.0", "news_th: research/testing use; text (c) the outlets",
-                           "devset: classify/data/devset.jsonl, labelled by one annotator (see README)"]
+    meta["data_notes"] += [
+        "wisesight_sentiment: CC0-1.0",
+        "news_th: research/testing use; text (c) the outlets",
+        "devset: classify/data/devset.jsonl, labelled by one annotator (see README)",
+    ]
     return meta
 
 
@@ -283,8 +345,13 @@ def _timed(say: Callable[[str], None], label: str, func: Callable[[], Any]) -> A
     return result
 
 
-def train_all(data_dir: Path | None, decisions: Sequence[dict[str, Any]] = (), out_dir: Path | None = None,
-              say: Callable[[str], None] = print, evaluate: bool = True) -> dict[str, Any]:
+def train_all(
+    data_dir: Path | None,
+    decisions: Sequence[dict[str, Any]] = (),
+    out_dir: Path | None = None,
+    say: Callable[[str], None] = print,
+    evaluate: bool = True,
+) -> dict[str, Any]:
     """Build every model whose data is present, save it, and return a report."""
     from classify.evaluate import evaluate_models
     from classify.modelstore import load
@@ -297,31 +364,59 @@ def train_all(data_dir: Path | None, decisions: Sequence[dict[str, Any]] = (), o
     report: dict[str, Any] = {"trained": [], "kept": [], "missing": sets.missing}
     if sets.sentiment:
         say(f"sentiment: {len(sets.sentiment)} wisesight posts")
-        save("sentiment", _timed(say, "fit", lambda: _fit_sentiment(sets.sentiment)), _base_meta(sets, ["wisesight_train"],
-             offsets=[0.0, 0.0, 0.0, 0.0]), out_dir)
+        save(
+            "sentiment",
+            _timed(say, "fit", lambda: _fit_sentiment(sets.sentiment)),
+            _base_meta(sets, ["wisesight_train"], offsets=[0.0, 0.0, 0.0, 0.0]),
+            out_dir,
+        )
         report["trained"].append("sentiment")
     else:
         report["kept"].append("sentiment")
     if "traffy" in sets.digests:
         records = traffy_records(data_dir / SETS["traffy"])  # type: ignore[operator]
         centroids = district_centroids(records, gaz)
-        (DATA_DIR / "district_centroids.json").write_text(json.dumps({
-            "source": "median coordinates of Traffy Fondue tickets per district (../shared/data/traffy, "
-                      "licence not stated upstream); aggregate facts only",
-            "centroids": centroids}, ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
+        (DATA_DIR / "district_centroids.json").write_text(
+            json.dumps(
+                {
+                    "source": "median coordinates of Traffy Fondue tickets per district "
+                    "(../shared/data/traffy, "
+                    "licence not stated upstream); aggregate facts only",
+                    "centroids": centroids,
+                },
+                ensure_ascii=False,
+                indent=0,
+            )
+            + "\n",
+            encoding="utf-8",
+        )
     if sets.relevance and len({y for _, y in sets.relevance}) == 2:
         say(f"relevance: {len(sets.relevance)} items")
         docs = [prepare_item(gaz, item) for item, _ in sets.relevance]
-        save("relevance", _timed(say, "fit", lambda: _fit_relevance(docs, [y for _, y in sets.relevance])),
-             _base_meta(sets, ["traffy", "news_th", "wisesight_train"], decisions=len(decisions)), out_dir)
+        save(
+            "relevance",
+            _timed(say, "fit", lambda: _fit_relevance(docs, [y for _, y in sets.relevance])),
+            _base_meta(sets, ["traffy", "news_th", "wisesight_train"], decisions=len(decisions)),
+            out_dir,
+        )
         report["trained"].append("relevance")
     else:
         report["kept"].append("relevance")
     if sets.agencies:
-        say(f"agencies: {len(sets.agencies)} routed complaints (held-out {HOLDOUT_PERCENT}% by ticket id kept out)")
+        say(
+            f"agencies: {len(sets.agencies)} routed complaints "
+            f"(held-out {HOLDOUT_PERCENT}% by ticket id kept out)"
+        )
         docs = [prepare_item(gaz, item) for item, _ in sets.agencies]
-        model, classes = _timed(say, "fit", lambda: _fit_agencies(docs, [codes for _, codes in sets.agencies]))
-        save("agencies", model, _base_meta(sets, ["traffy"], classes=classes, decisions=len(decisions)), out_dir)
+        model, classes = _timed(
+            say, "fit", lambda: _fit_agencies(docs, [codes for _, codes in sets.agencies])
+        )
+        save(
+            "agencies",
+            model,
+            _base_meta(sets, ["traffy"], classes=classes, decisions=len(decisions)),
+            out_dir,
+        )
         report["trained"].append("agencies")
     else:
         report["kept"].append("agencies")
@@ -331,10 +426,18 @@ def train_all(data_dir: Path | None, decisions: Sequence[dict[str, Any]] = (), o
     docs = [prepare_item(gaz, item) for item, _ in sets.impact]
     bangkok = relevance.predict_proba([d.with_signals for d in docs])[:, 1]
     negative = sentiment.predict([d.words for d in docs]) == "neg"
-    features = np.asarray([impact_features(d.signals, float(b), float(n))
-                           for d, b, n in zip(docs, bangkok, negative, strict=True)])
-    save("impact", fit_impact(features, [y for _, y in sets.impact]),
-         _base_meta(sets, ["devset"], decisions=len(decisions), n=len(features)), out_dir)
+    features = np.asarray(
+        [
+            impact_features(d.signals, float(b), float(n))
+            for d, b, n in zip(docs, bangkok, negative, strict=True)
+        ]
+    )
+    save(
+        "impact",
+        fit_impact(features, [y for _, y in sets.impact]),
+        _base_meta(sets, ["devset"], decisions=len(decisions), n=len(features)),
+        out_dir,
+    )
     report["trained"].append("impact")
     if evaluate and data_dir is not None:
         scores = evaluate_models(data_dir, out_dir, say=say)

@@ -41,17 +41,23 @@ def decided_documents(session: Session) -> list[dict[str, Any]]:
         cand = latest[doc.story_id]
         issue = issues.get(doc.story_id)
         source = sources.get(doc.source_id) if doc.source_id else None
-        rows.append({
-            "id": f"db:{doc.id}",
-            "title": doc.title or "",
-            "text": doc.text or "",
-            "source": doc.kind if source is None else f"{doc.kind} {source.kind} {source.name}",
-            "engagement": {"likes": doc.likes or 0, "shares": doc.shares or 0, "comments": doc.comments or 0},
-            "district": (doc.extra or {}).get("district"),
-            "lat": doc.lat,
-            "lon": doc.lon,
-            "confirmed": cand.state == CandidateState.CONFIRMED,
-            "urgent": bool(issue.urgent) if issue is not None else False,
-            "agencies": [a.code for a in issue.agencies] if issue is not None else [],
-        })
+        rows.append(
+            {
+                "id": f"db:{doc.id}",
+                "title": doc.title or "",
+                "text": doc.text or "",
+                "source": doc.kind if source is None else f"{doc.kind} {source.kind} {source.name}",
+                "engagement": {
+                    "likes": doc.likes or 0,
+                    "shares": doc.shares or 0,
+                    "comments": doc.comments or 0,
+                },
+                "district": (doc.extra or {}).get("district"),
+                "lat": doc.lat,
+                "lon": doc.lon,
+                "confirmed": cand.state == CandidateState.CONFIRMED,
+                "urgent": bool(issue.urgent) if issue is not None else False,
+                "agencies": [a.code for a in issue.agencies] if issue is not None else [],
+            }
+        )
     return rows

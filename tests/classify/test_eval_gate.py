@@ -13,7 +13,7 @@ DATA = default_data_dir()
 
 
 def _need_data() -> None:
-    found, missing = locate(DATA)
+    _, missing = locate(DATA)
     if missing:
         pytest.skip(f"evaluation sets missing under {DATA}: {'; '.join(missing)}")
 
@@ -21,8 +21,15 @@ def _need_data() -> None:
 def test_the_baseline_pins_every_evaluation_set() -> None:
     baseline = read_baseline()
     assert set(baseline["digests"]) >= {"traffy", "wisesight_valid", "devset"}
-    assert {"agency_hit3_location", "agency_hit3_text", "topic_owner_hit3", "sentiment_macro_f1",
-            "relevance_f1", "impact_roc_auc", "urgent_recall"} <= set(baseline["floors"])
+    assert {
+        "agency_hit3_location",
+        "agency_hit3_text",
+        "topic_owner_hit3",
+        "sentiment_macro_f1",
+        "relevance_f1",
+        "impact_roc_auc",
+        "urgent_recall",
+    } <= set(baseline["floors"])
 
 
 def test_a_changed_set_is_reported(tmp_path: Path) -> None:

@@ -63,9 +63,13 @@ def test_shipped_models_are_small_and_carry_their_metadata() -> None:
 
 
 def test_a_flooded_bangkok_street_is_relevant_urgent_and_routed(scorer: ModelScorer) -> None:
-    result = scorer.score("น้ำท่วมขังสูง 50 ซม. บนถนนรัชดาภิเษก หน้าสถานีรัชดาภิเษก เขตห้วยขวาง รถเล็กผ่านไม่ได้ "
-                          "ชาวบ้านเดือดร้อน ร้องเรียนสำนักงานเขตแล้วไม่มีการแก้ไข",
-                          "น้ำท่วมรัชดา", {"shares": 800, "comments": 300}, "news")
+    result = scorer.score(
+        "น้ำท่วมขังสูง 50 ซม. บนถนนรัชดาภิเษก หน้าสถานีรัชดาภิเษก เขตห้วยขวาง รถเล็กผ่านไม่ได้ "
+        "ชาวบ้านเดือดร้อน ร้องเรียนสำนักงานเขตแล้วไม่มีการแก้ไข",
+        "น้ำท่วมรัชดา",
+        {"shares": 800, "comments": 300},
+        "news",
+    )
     assert result.bangkok >= 0.7
     assert result.level == 3 and result.urgent and result.impact >= 0.85
     names = [a["name"] for a in result.agencies]
@@ -91,21 +95,32 @@ def test_location_puts_the_district_office_first(scorer: ModelScorer) -> None:
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(ROOT / ".venv" / "bin" / "bkkwatch"), *args], capture_output=True, text=True,
-                          cwd=ROOT, timeout=300)
+    return subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "bkkwatch"), *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
 
 
 def test_score_command_keeps_order_and_names_the_malformed_line(tmp_path: Path) -> None:
     source = tmp_path / "in.jsonl"
     rows = [
-        {"id": "a", "text": "ขยะล้นถังหน้าตลาดบางกะปิ ส่งกลิ่นเหม็น", "source": "traffy",
-         "engagement": {"likes": 3, "shares": 0, "comments": 1}},
+        {
+            "id": "a",
+            "text": "ขยะล้นถังหน้าตลาดบางกะปิ ส่งกลิ่นเหม็น",
+            "source": "traffy",
+            "engagement": {"likes": 3, "shares": 0, "comments": 1},
+        },
         "{not json",
         {"id": "b", "text": "ขายรถมือสอง สภาพดี", "title": "ขายรถ", "lat": 13.75, "lon": 100.5},
         {"text": "no id"},
     ]
-    source.write_text("\n".join(r if isinstance(r, str) else json.dumps(r, ensure_ascii=False) for r in rows)
-                      + "\n", encoding="utf-8")
+    source.write_text(
+        "\n".join(r if isinstance(r, str) else json.dumps(r, ensure_ascii=False) for r in rows) + "\n",
+        encoding="utf-8",
+    )
     target = tmp_path / "out.jsonl"
     done = _run("score", "--input", str(source), "--output", str(target))
     assert done.returncode == 2
@@ -113,7 +128,16 @@ def test_score_command_keeps_order_and_names_the_malformed_line(tmp_path: Path) 
     out = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
     assert [o["id"] for o in out] == ["a", "b"]
     for o in out:
-        assert set(o) >= {"bangkok", "sentiment", "impact", "level", "urgent", "agencies", "places", "explanation"}
+        assert set(o) >= {
+            "bangkok",
+            "sentiment",
+            "impact",
+            "level",
+            "urgent",
+            "agencies",
+            "places",
+            "explanation",
+        }
         assert o["sentiment"] in ("pos", "neu", "neg", "q") and isinstance(o["level"], int)
     assert out[0]["bangkok"] > out[1]["bangkok"]
 

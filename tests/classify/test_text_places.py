@@ -24,7 +24,10 @@ def test_one_tokeniser_and_the_model_text_drops_urls_and_emoji() -> None:
 def test_gazetteer_finds_districts_landmarks_short_forms_and_other_provinces() -> None:
     gaz = gazetteer()
     found = gaz.find("น้ำท่วมหน้าสถานีหมอชิต ถนนเป็นหลุมที่แขวงคลองตัน")
-    assert found.district_names[:2] == ["จตุจักร", "คลองเตย"] or set(found.district_names) >= {"จตุจักร", "คลองเตย"}
+    assert found.district_names[:2] == ["จตุจักร", "คลองเตย"] or set(found.district_names) >= {
+        "จตุจักร",
+        "คลองเตย",
+    }
     assert "สถานีหมอชิต" in found.landmarks
     assert gaz.find("ไฟดับที่ลาดกะบัง").district_names == ["ลาดกระบัง"]
     other = gaz.find("น้ำท่วมตัวเมือง จ.อุดรธานี")
