@@ -51,11 +51,18 @@ class Places:
     other_provinces: list[str]
 
     @property
-    def district_names(self) -> list[str]:
-        """Districts, most mentioned (weighted) first."""
+    def district_weights(self) -> dict[str, float]:
+        """How strongly the text points at each district: a named district, แขวง, station or market
+        counts 1.5, a road or canal through n districts 1/n."""
         score: dict[str, float] = {}
         for hit in self.districts:
             score[hit.name] = score.get(hit.name, 0.0) + hit.weight * (1.5 if hit.strong else 1.0)
+        return score
+
+    @property
+    def district_names(self) -> list[str]:
+        """Districts, most mentioned (weighted) first."""
+        score = self.district_weights
         return sorted(score, key=lambda name: -score[name])
 
     @property

@@ -117,6 +117,8 @@ class ModelScorer:
         self.agency_codes: list[str] = list(self.meta["agencies"]["classes"])
         self.sentiment_offsets = np.asarray(self.meta["sentiment"].get("offsets", [0.0] * 4), dtype=float)
         self._by_code = {e.code: e for e in self.registry.entries}
+        self._topics = [(e, [k for k in e.keywords if len(k) >= 3]) for e in self.registry.entries
+                        if e.kind != "district" and e.keywords]
 
     # --- preparing one document -------------------------------------------------------------------
     def prepare(
@@ -171,16 +173,25 @@ class ModelScorer:
                 entry = self.registry.by_name(office) if office else None
                 if entry is not None:
                     scores[entry.code] = max(scores.get(entry.code, 0.0), 0.97)
+            weights = sig.places.district_weights
             for rank, name in enumerate(text_districts[:3]):
                 office = self.places.office_of(name)
                 entry = self.registry.by_name(office) if office else None
                 if entry is None:
                     continue
-                prior = 0.75 if any(h.strong and h.name == name for h in sig.places.districts) else 0.55
+                if any(h.strong and h.name == name for h in sig.places.districts):
+                    prior = 0.75
+                else:  # a bare name, or a road or canal through several districts
+                    prior = 0.25 + 0.3 * min(weights.get(name, 0.0), 1.0)
                 prior -= 0.1 * rank
                 if located and name != sig.districts[0]:
                     prior -= 0.3
                 scores[entry.code] = max(scores.get(entry.code, 0.0), prior)
+            # The registry's topic words (น้ำท่วม → drainage, ไฟจราจร → traffic): a floor under the model.
+            for entry, words in self._topics:
+                hits = sum(1 for w in words if w in doc.body)
+                if hits:
+                    scores[entry.code] = max(scores.get(entry.code, 0.0), min(0.6, 0.35 + 0.1 * hits))
             ranked = sorted(scores.items(), key=lambda kv: -kv[1])[:5]
             agencies = []
             for code, value in ranked:
