@@ -154,6 +154,8 @@ def register(app: typer.Typer) -> None:
         )
         if report["missing"]:
             out.print("missing data sets: " + "; ".join(report["missing"]))
+        for name, value in (report.get("evaluation") or {}).items():
+            out.print(f"  {name}: {value:.4g}")
 
     @app.command("eval")
     def evaluate(

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from scipy.special import expit
 
 from bkkwatch.registry import Registry, shipped_registry
 from classify.modelstore import load
@@ -28,6 +29,11 @@ MODEL_CHARS = 1500
 LEVEL2_AT = 0.5  # impact probability from which an item is level 2 (RUBRIC.md "high")
 LEVEL1_AT = 0.12
 RELEVANT_AT = 0.5
+_PEOPLE_HURT = {"มีผู้บาดเจ็บ", "มีผู้เสียชีวิต"}
+# Problem words that name something the city runs (not traffic flow): injuries with one of them are urgent.
+_CITY_CAUSES = {w for w, weight in PROBLEM_WORDS.items() if weight >= 0.6} - {
+    "รถติด", "ร้องเรียน", "ร้องทุกข์", "ไม่พอใจ", "วิจารณ์", "ตำหนิ", "โวย", "อันตราย", "เสียหาย", "ร้องขอ",
+    "ผิดกฎหมาย", "เดือดร้อน", "ขาดแคลน"}
 _SOURCE_TH = {"news": "ข่าวจากสื่อ", "social": "โพสต์โซเชียล", "complaint": "เรื่องร้องเรียน"}
 
 
@@ -84,7 +90,10 @@ def impact_features(signals: Signals, bangkok: float, negative: float) -> list[f
 def decide_level(sig: Signals, bangkok: float, impact: float) -> tuple[int, bool, float]:
     """Level 0-3, urgency and the impact probability made consistent with the level (RUBRIC.md):
     urgent = about Bangkok and harm now, misconduct or virality; level 2 from the impact probability."""
-    urgent = bangkok >= RELEVANT_AT and (bool(sig.harms) or sig.viral)
+    harms = set(sig.harms)
+    if harms and harms <= _PEOPLE_HURT and not any(w in _CITY_CAUSES for w in sig.problems):
+        harms = set()  # road accident or crime casualties are the police's unless a city cause is named
+    urgent = bangkok >= RELEVANT_AT and (bool(harms) or sig.viral)
     if bangkok < RELEVANT_AT:
         level = 0
     elif urgent:
@@ -117,6 +126,7 @@ class ModelScorer:
         self.agency_codes: list[str] = list(self.meta["agencies"]["classes"])
         self.sentiment_offsets = np.asarray(self.meta["sentiment"].get("offsets", [0.0] * 4), dtype=float)
         self._by_code = {e.code: e for e in self.registry.entries}
+        self._agency_fast = _stack_one_vs_rest(self.models["agencies"])
         self._topics = [(e, [k for k in e.keywords if len(k) >= 3]) for e in self.registry.entries
                         if e.kind != "district" and e.keywords]
 
@@ -156,7 +166,11 @@ class ModelScorer:
         """Top 5 agencies per document: the topic model's probabilities, the district office of the item's
         location (field or coordinates) and of the places the text names."""
         texts = [agency_text(d) for d in docs]
-        probs = np.asarray(self.models["agencies"].predict_proba(texts))
+        if self._agency_fast is not None:  # one sparse product instead of one per agency
+            features, weights, intercepts = self._agency_fast
+            probs = expit(np.asarray((features.transform(texts) @ weights).todense()) + intercepts)
+        else:
+            probs = np.asarray(self.models["agencies"].predict_proba(texts))
         out: list[list[dict[str, Any]]] = []
         for doc, row in zip(docs, probs, strict=True):
             sig = doc.signals
@@ -282,6 +296,23 @@ class ModelScorer:
             parts.append("ไม่น่าเกี่ยวกับ กทม.")
         parts = list(dict.fromkeys(parts))
         return " · ".join(parts) if parts else "ไม่พบสัญญาณเกี่ยวกับ กทม."
+
+
+def _stack_one_vs_rest(pipeline: Any) -> tuple[Any, Any, np.ndarray] | None:
+    """The agency model's features step and its one-vs-rest weights as one sparse matrix: the same
+    probabilities as ``predict_proba`` of a multi-label one-vs-rest logistic regression."""
+    import scipy.sparse as sp
+
+    steps = getattr(pipeline, "named_steps", {})
+    ovr = steps.get("model")
+    if "features" not in steps or not getattr(ovr, "multilabel_", False):
+        return None
+    estimators = list(ovr.estimators_)
+    if not all(hasattr(e, "coef_") for e in estimators):
+        return None
+    weights = sp.vstack([sp.csr_matrix(e.coef_) for e in estimators]).T.tocsr()
+    intercepts = np.array([float(np.ravel(e.intercept_)[0]) for e in estimators])
+    return steps["features"], weights, intercepts
 
 
 _DEFAULT: ModelScorer | None = None

@@ -230,7 +230,7 @@ def _fit_sentiment(pairs: Sequence[tuple[str, str]]) -> Any:
                     ]
                 ),
             ),
-            ("model", LinearSVC(C=0.3, class_weight="balanced")),
+            ("model", LinearSVC(C=0.3, class_weight="balanced", random_state=0)),
         ]
     )
     model.fit(texts, labels)
@@ -278,7 +278,7 @@ def _fit_agencies(docs: Sequence[Prepared], labels: Sequence[list[str]]) -> tupl
                     ]
                 ),
             ),
-            ("model", OneVsRestClassifier(LogisticRegression(C=8.0, solver="liblinear"))),
+            ("model", OneVsRestClassifier(LogisticRegression(C=8.0, solver="liblinear", random_state=0))),
         ]
     )
     model.fit([agency_text(d) for d in docs], y)
@@ -390,7 +390,8 @@ def train_all(
             + "\n",
             encoding="utf-8",
         )
-    if sets.relevance and len({y for _, y in sets.relevance}) == 2:
+    shared = {"traffy", "news_th", "wisesight_train"} & set(sets.digests)
+    if shared and len({y for _, y in sets.relevance}) == 2:
         say(f"relevance: {len(sets.relevance)} items")
         docs = [prepare_item(gaz, item) for item, _ in sets.relevance]
         save(
@@ -402,7 +403,7 @@ def train_all(
         report["trained"].append("relevance")
     else:
         report["kept"].append("relevance")
-    if sets.agencies:
+    if "traffy" in sets.digests and sets.agencies:  # decisions alone are too few to replace the model
         say(
             f"agencies: {len(sets.agencies)} routed complaints "
             f"(held-out {HOLDOUT_PERCENT}% by ticket id kept out)"

@@ -50,3 +50,16 @@ def test_evaluation_gate(capsys: pytest.CaptureFixture[str]) -> None:
     assert problems == []
     below = [r for r in rows if not r.ok]
     assert below == [], table
+
+
+def test_a_score_under_its_floor_fails_and_the_table_says_so() -> None:
+    from classify.evaluate import GateRow
+
+    rows = [
+        GateRow("classify", "relevance_f1", 0.91, 0.90),
+        GateRow("classify", "urgent_recall", 0.75, 1.0),
+        GateRow("stories", "pairs_f1", None, 0.8),
+    ]
+    assert [r.ok for r in rows] == [True, False, False]
+    table = format_table(rows)
+    assert "BELOW FLOOR" in table and "relevance_f1" in table and "—" in table
