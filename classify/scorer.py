@@ -29,11 +29,31 @@ MODEL_CHARS = 1500
 LEVEL2_AT = 0.5  # impact probability from which an item is level 2 (RUBRIC.md "high")
 LEVEL1_AT = 0.12
 RELEVANT_AT = 0.5
+# Agency ranking: a district named in the text ("เขต…", แขวง, a station), a weaker place (a bare name, a
+# road through several districts), other districts when the item's location is known, registry topic words.
+PRIOR_NAMED = 0.75
+PRIOR_WEAK = 0.25
+PRIOR_WEAK_SLOPE = 0.3
+PRIOR_OTHER_PENALTY = 0.3
+TOPIC_WORD_BASE = 0.35
+TOPIC_WORD_MAX = 0.6
 _PEOPLE_HURT = {"มีผู้บาดเจ็บ", "มีผู้เสียชีวิต"}
 # Problem words that name something the city runs (not traffic flow): injuries with one of them are urgent.
 _CITY_CAUSES = {w for w, weight in PROBLEM_WORDS.items() if weight >= 0.6} - {
-    "รถติด", "ร้องเรียน", "ร้องทุกข์", "ไม่พอใจ", "วิจารณ์", "ตำหนิ", "โวย", "อันตราย", "เสียหาย", "ร้องขอ",
-    "ผิดกฎหมาย", "เดือดร้อน", "ขาดแคลน"}
+    "รถติด",
+    "ร้องเรียน",
+    "ร้องทุกข์",
+    "ไม่พอใจ",
+    "วิจารณ์",
+    "ตำหนิ",
+    "โวย",
+    "อันตราย",
+    "เสียหาย",
+    "ร้องขอ",
+    "ผิดกฎหมาย",
+    "เดือดร้อน",
+    "ขาดแคลน",
+}
 _SOURCE_TH = {"news": "ข่าวจากสื่อ", "social": "โพสต์โซเชียล", "complaint": "เรื่องร้องเรียน"}
 
 
@@ -127,8 +147,11 @@ class ModelScorer:
         self.sentiment_offsets = np.asarray(self.meta["sentiment"].get("offsets", [0.0] * 4), dtype=float)
         self._by_code = {e.code: e for e in self.registry.entries}
         self._agency_fast = _stack_one_vs_rest(self.models["agencies"])
-        self._topics = [(e, [k for k in e.keywords if len(k) >= 3]) for e in self.registry.entries
-                        if e.kind != "district" and e.keywords]
+        self._topics = [
+            (e, [k for k in e.keywords if len(k) >= 3])
+            for e in self.registry.entries
+            if e.kind != "district" and e.keywords
+        ]
 
     # --- preparing one document -------------------------------------------------------------------
     def prepare(
@@ -171,51 +194,51 @@ class ModelScorer:
             probs = expit(np.asarray((features.transform(texts) @ weights).todense()) + intercepts)
         else:
             probs = np.asarray(self.models["agencies"].predict_proba(texts))
-        out: list[list[dict[str, Any]]] = []
-        for doc, row in zip(docs, probs, strict=True):
-            sig = doc.signals
-            located = use_location and sig.district_from in ("field", "coordinates")
-            # With a known location, other district offices come only from places the text names.
-            scores = {
-                code: float(p)
-                for code, p in zip(self.agency_codes, row, strict=True)
-                if p >= 0.02 and not (located and code.startswith("district-"))
-            }
-            text_districts = sig.places.district_names
-            if located:
-                office = self.places.office_of(sig.districts[0])
-                entry = self.registry.by_name(office) if office else None
-                if entry is not None:
-                    scores[entry.code] = max(scores.get(entry.code, 0.0), 0.97)
-            weights = sig.places.district_weights
-            for rank, name in enumerate(text_districts[:3]):
-                office = self.places.office_of(name)
-                entry = self.registry.by_name(office) if office else None
-                if entry is None:
-                    continue
-                if any(h.strong and h.name == name for h in sig.places.districts):
-                    prior = 0.75
-                else:  # a bare name, or a road or canal through several districts
-                    prior = 0.25 + 0.3 * min(weights.get(name, 0.0), 1.0)
-                prior -= 0.1 * rank
-                if located and name != sig.districts[0]:
-                    prior -= 0.3
-                scores[entry.code] = max(scores.get(entry.code, 0.0), prior)
-            # The registry's topic words (น้ำท่วม → drainage, ไฟจราจร → traffic): a floor under the model.
-            for entry, words in self._topics:
-                hits = sum(1 for w in words if w in doc.body)
-                if hits:
-                    scores[entry.code] = max(scores.get(entry.code, 0.0), min(0.6, 0.35 + 0.1 * hits))
-            ranked = sorted(scores.items(), key=lambda kv: -kv[1])[:5]
-            agencies = []
-            for code, value in ranked:
-                entry = self._by_code.get(code)
-                if entry is not None:
-                    agencies.append(
-                        {"name": entry.name_th, "score": round(value, 3), "external": entry.external}
-                    )
-            out.append(agencies)
-        return out
+        return [self.rank_agencies(doc, row, use_location) for doc, row in zip(docs, probs, strict=True)]
+
+    def rank_agencies(self, doc: Prepared, row: np.ndarray, use_location: bool) -> list[dict[str, Any]]:
+        """One document's top 5 from the model's probabilities (``row``), its location and its places."""
+        sig = doc.signals
+        located = use_location and sig.district_from in ("field", "coordinates")
+        # With a known location, other district offices come only from places the text names.
+        scores = {
+            code: float(p)
+            for code, p in zip(self.agency_codes, row, strict=True)
+            if p >= 0.02 and not (located and code.startswith("district-"))
+        }
+        text_districts = sig.places.district_names
+        if located:
+            office = self.places.office_of(sig.districts[0])
+            entry = self.registry.by_name(office) if office else None
+            if entry is not None:
+                scores[entry.code] = max(scores.get(entry.code, 0.0), 0.97)
+        weights = sig.places.district_weights
+        for rank, name in enumerate(text_districts[:3]):
+            office = self.places.office_of(name)
+            entry = self.registry.by_name(office) if office else None
+            if entry is None:
+                continue
+            if any(h.strong and h.name == name for h in sig.places.districts):
+                prior = PRIOR_NAMED
+            else:  # a bare name, or a road or canal through several districts
+                prior = PRIOR_WEAK + PRIOR_WEAK_SLOPE * min(weights.get(name, 0.0), 1.0)
+            prior -= 0.1 * rank
+            if located and name != sig.districts[0]:
+                prior -= PRIOR_OTHER_PENALTY
+            scores[entry.code] = max(scores.get(entry.code, 0.0), prior)
+        # The registry's topic words (น้ำท่วม → drainage, ไฟจราจร → traffic): a floor under the model.
+        for entry, words in self._topics:
+            hits = sum(1 for w in words if w in doc.body)
+            if hits:
+                floor = min(TOPIC_WORD_MAX, TOPIC_WORD_BASE + 0.1 * hits)
+                scores[entry.code] = max(scores.get(entry.code, 0.0), floor)
+        ranked = sorted(scores.items(), key=lambda kv: -kv[1])[:5]
+        agencies = []
+        for code, value in ranked:
+            entry = self._by_code.get(code)
+            if entry is not None:
+                agencies.append({"name": entry.name_th, "score": round(value, 3), "external": entry.external})
+        return agencies
 
     # --- the whole score --------------------------------------------------------------------------
     def score_prepared(self, docs: Sequence[Prepared]) -> list[ScoreResult]:
