@@ -16,7 +16,7 @@ import numpy as np
 from scipy.special import expit
 
 from bkkwatch.registry import Registry, shipped_registry
-from classify.modelstore import load
+from classify.modelstore import ModelError, load
 from classify.places import Gazetteer, gazetteer
 from classify.rules import PROBLEM_WORDS, ScoreResult
 from classify.signals import Signals, read_signals
@@ -99,8 +99,13 @@ def prepare_item(places: Gazetteer, item: Mapping[str, Any]) -> Prepared:
 
 
 def agency_text(doc: Prepared) -> str:
-    """What the agency model reads: the words and the districts the text itself names."""
-    return doc.words + " " + " ".join(f"zzdist{n}" for n in doc.signals.places.district_names[:3])
+    """What every model reads: the words, the signal tokens and the districts the text itself names
+    (hashed once per document and shared by the models)."""
+    places = " ".join(f"zzdist{n}" for n in doc.signals.places.district_names[:3])
+    return f"{doc.with_signals} {places}"
+
+
+model_input = agency_text
 
 
 def impact_features(signals: Signals, bangkok: float, negative: float) -> list[float]:
@@ -147,6 +152,13 @@ class ModelScorer:
         self.sentiment_offsets = np.asarray(self.meta["sentiment"].get("offsets", [0.0] * 4), dtype=float)
         self._by_code = {e.code: e for e in self.registry.entries}
         self._agency_fast = _stack_one_vs_rest(self.models["agencies"])
+        self._hash = self.models["relevance"].named_steps["hash"]
+        for name in ("sentiment", "agencies"):
+            if self.models[name].named_steps["hash"].get_params() != self._hash.get_params():
+                raise ModelError(
+                    f"model {name!r} hashes its input differently from 'relevance'; "
+                    "rebuild the models with `bkkwatch train`"
+                )
         self._topics = [
             (e, [k for k in e.keywords if len(k) >= 3])
             for e in self.registry.entries
@@ -167,12 +179,18 @@ class ModelScorer:
         return prepare(self.places, text, title, engagement, source, district, lat, lon)
 
     # --- the parts --------------------------------------------------------------------------------
-    def relevance(self, docs: Sequence[Prepared]) -> np.ndarray:
-        return np.asarray(self.models["relevance"].predict_proba([d.with_signals for d in docs])[:, 1])
+    def counts(self, docs: Sequence[Prepared]) -> Any:
+        """The hashed word and word-pair counts of the documents, shared by every model."""
+        return self._hash.transform([model_input(d) for d in docs])
 
-    def sentiment(self, docs: Sequence[Prepared]) -> list[str]:
+    def relevance(self, docs: Sequence[Prepared], counts: Any = None) -> np.ndarray:
+        counts = self.counts(docs) if counts is None else counts
+        return np.asarray(self.models["relevance"][1:].predict_proba(counts)[:, 1])
+
+    def sentiment(self, docs: Sequence[Prepared], counts: Any = None) -> list[str]:
         model = self.models["sentiment"]
-        scores = np.asarray(model.decision_function([d.words for d in docs])) + self.sentiment_offsets
+        counts = self.counts(docs) if counts is None else counts
+        scores = np.asarray(model[1:].decision_function(counts)) + self.sentiment_offsets
         classes = np.asarray(model.classes_)
         return [str(c) for c in classes[scores.argmax(axis=1)]]
 
@@ -184,16 +202,16 @@ class ModelScorer:
         return np.asarray(self.models["impact"].predict_proba(np.asarray(rows))[:, 1])
 
     def agency_scores(
-        self, docs: Sequence[Prepared], use_location: bool = True
+        self, docs: Sequence[Prepared], use_location: bool = True, counts: Any = None
     ) -> list[list[dict[str, Any]]]:
         """Top 5 agencies per document: the topic model's probabilities, the district office of the item's
         location (field or coordinates) and of the places the text names."""
-        texts = [agency_text(d) for d in docs]
+        counts = self.counts(docs) if counts is None else counts
         if self._agency_fast is not None:  # one sparse product instead of one per agency
-            features, weights, intercepts = self._agency_fast
-            probs = expit(np.asarray((features.transform(texts) @ weights).todense()) + intercepts)
+            tfidf, weights, intercepts = self._agency_fast
+            probs = expit(np.asarray((tfidf.transform(counts) @ weights).todense()) + intercepts)
         else:
-            probs = np.asarray(self.models["agencies"].predict_proba(texts))
+            probs = np.asarray(self.models["agencies"][1:].predict_proba(counts))
         return [self.rank_agencies(doc, row, use_location) for doc, row in zip(docs, probs, strict=True)]
 
     def rank_agencies(self, doc: Prepared, row: np.ndarray, use_location: bool) -> list[dict[str, Any]]:
@@ -244,10 +262,11 @@ class ModelScorer:
     def score_prepared(self, docs: Sequence[Prepared]) -> list[ScoreResult]:
         if not docs:
             return []
-        bangkok = self.relevance(docs)
-        sentiments = self.sentiment(docs)
+        counts = self.counts(docs)
+        bangkok = self.relevance(docs, counts)
+        sentiments = self.sentiment(docs, counts)
         impact = self.impact(docs, bangkok, sentiments)
-        agencies = self.agency_scores(docs)
+        agencies = self.agency_scores(docs, counts=counts)
         results: list[ScoreResult] = []
         for i, doc in enumerate(docs):
             sig = doc.signals
@@ -328,14 +347,14 @@ def _stack_one_vs_rest(pipeline: Any) -> tuple[Any, Any, np.ndarray] | None:
 
     steps = getattr(pipeline, "named_steps", {})
     ovr = steps.get("model")
-    if "features" not in steps or not getattr(ovr, "multilabel_", False):
+    if ovr is None or "tfidf" not in steps or not getattr(ovr, "multilabel_", False):
         return None
     estimators = list(ovr.estimators_)
     if not all(hasattr(e, "coef_") for e in estimators):
         return None
     weights = sp.vstack([sp.csr_matrix(e.coef_) for e in estimators]).T.tocsr()
     intercepts = np.array([float(np.ravel(e.intercept_)[0]) for e in estimators])
-    return steps["features"], weights, intercepts
+    return steps["tfidf"], weights, intercepts
 
 
 _DEFAULT: ModelScorer | None = None

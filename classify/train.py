@@ -27,7 +27,7 @@ import numpy as np
 from bkkwatch.registry import Registry, shipped_registry
 from classify.modelstore import MODEL_DIR, TRAFFY_LICENCE_NOTE, file_digest, save
 from classify.places import DATA_DIR, Gazetteer, fix_coordinates, gazetteer
-from classify.scorer import Prepared, agency_text, impact_features, prepare_item
+from classify.scorer import Prepared, impact_features, model_input, prepare, prepare_item
 
 SETS = {
     "traffy": "traffy/train.jsonl.gz",
@@ -38,6 +38,7 @@ SETS = {
 DEVSET = DATA_DIR / "devset.jsonl"
 HOLDOUT_PERCENT = 20  # Traffy tickets held out of the agency model for evaluation (by ticket id)
 MIN_AGENCY_EXAMPLES = 3
+HASH_BITS = 18
 AGENCY_WEIGHTS_KEPT = 2500
 SEED = 20261124
 
@@ -186,105 +187,62 @@ def build_training_sets(
     return sets
 
 
-def _hashed(token_pattern: str | None, ngrams: tuple[int, int], bits: int, analyzer: str = "word") -> Any:
-    """Hashed n-gram counts with TF-IDF weights: no vocabulary to store, so a small, fast-loading file."""
+def _pipeline(model: Any) -> Any:
+    """Hashed word and word-pair counts (no vocabulary to store: a small, fast-loading file; the same for
+    every model, so the scorer hashes a document once), TF-IDF weights, then the model."""
     from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
     from sklearn.pipeline import Pipeline
 
-    kwargs: dict[str, Any] = {"token_pattern": token_pattern} if token_pattern else {}
     return Pipeline(
         [
             (
                 "hash",
                 HashingVectorizer(
-                    analyzer=analyzer,
-                    ngram_range=ngrams,
-                    n_features=2**bits,
+                    token_pattern=r"\S+",
+                    ngram_range=(1, 2),
+                    n_features=2**HASH_BITS,
                     alternate_sign=False,
                     norm=None,
                     dtype=np.float32,
-                    **kwargs,
                 ),
             ),
             ("tfidf", TfidfTransformer(sublinear_tf=True)),
+            ("model", model),
         ]
     )
 
 
-def _fit_sentiment(pairs: Sequence[tuple[str, str]]) -> Any:
-    from sklearn.pipeline import FeatureUnion, Pipeline
+def _fit_sentiment(docs: Sequence[Prepared], labels: Sequence[str]) -> Any:
     from sklearn.svm import LinearSVC
 
-    from classify.text import model_text, normalize
-
-    texts = [model_text(normalize(t)) for t, _ in pairs]
-    labels = [y for _, y in pairs]
-    model = Pipeline(
-        [
-            (
-                "features",
-                FeatureUnion(
-                    [
-                        ("words", _hashed(r"\S+", (1, 2), 18)),
-                        ("chars", _hashed(None, (1, 4), 18, analyzer="char_wb")),
-                    ]
-                ),
-            ),
-            ("model", LinearSVC(C=0.3, class_weight="balanced", random_state=0)),
-        ]
-    )
-    model.fit(texts, labels)
+    model = _pipeline(LinearSVC(C=0.3, class_weight="balanced", random_state=0))
+    model.fit([model_input(d) for d in docs], list(labels))
     _shrink(model.named_steps["model"])
-    _drop_stop_words(model)
     return model
 
 
 def _fit_relevance(docs: Sequence[Prepared], labels: Sequence[int]) -> Any:
     from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import Pipeline
 
-    model = Pipeline(
-        [
-            ("tfidf", _hashed(r"\S+", (1, 2), 18)),
-            ("model", LogisticRegression(C=4.0, max_iter=2000)),
-        ]
-    )
-    model.fit([d.with_signals for d in docs], list(labels))
+    model = _pipeline(LogisticRegression(C=4.0, max_iter=2000))
+    model.fit([model_input(d) for d in docs], list(labels))
     _shrink(model.named_steps["model"])
-    _drop_stop_words(model)
     return model
 
 
 def _fit_agencies(docs: Sequence[Prepared], labels: Sequence[list[str]]) -> tuple[Any, list[str]]:
     from sklearn.linear_model import LogisticRegression
     from sklearn.multiclass import OneVsRestClassifier
-    from sklearn.pipeline import FeatureUnion, Pipeline
     from sklearn.preprocessing import MultiLabelBinarizer
 
     counts = Counter(code for codes in labels for code in codes)
     classes = sorted(code for code, n in counts.items() if n >= MIN_AGENCY_EXAMPLES)
     binarizer = MultiLabelBinarizer(classes=classes)
-    y = binarizer.fit_transform(
-        [[c for c in codes if c in counts and counts[c] >= MIN_AGENCY_EXAMPLES] for codes in labels]
-    )
-    model = Pipeline(
-        [
-            (
-                "features",
-                FeatureUnion(
-                    [
-                        ("words", _hashed(r"\S+", (1, 2), 17)),
-                        ("chars", _hashed(None, (2, 4), 17, analyzer="char_wb")),
-                    ]
-                ),
-            ),
-            ("model", OneVsRestClassifier(LogisticRegression(C=8.0, solver="liblinear", random_state=0))),
-        ]
-    )
-    model.fit([agency_text(d) for d in docs], y)
+    y = binarizer.fit_transform([[c for c in codes if counts[c] >= MIN_AGENCY_EXAMPLES] for codes in labels])
+    model = _pipeline(OneVsRestClassifier(LogisticRegression(C=8.0, solver="liblinear", random_state=0)))
+    model.fit([model_input(d) for d in docs], y)
     for estimator in model.named_steps["model"].estimators_:
         _prune(estimator, AGENCY_WEIGHTS_KEPT)
-    _drop_stop_words(model)
     return model, classes
 
 
@@ -292,16 +250,6 @@ def fit_impact(features: np.ndarray, labels: Sequence[int]) -> Any:
     from sklearn.linear_model import LogisticRegression
 
     return LogisticRegression(C=1.0, max_iter=2000).fit(features, list(labels))
-
-
-def _drop_stop_words(pipeline: Any) -> None:
-    """TfidfVectorizer keeps every term cut by max_features in ``stop_words_`` (only for introspection):
-    dropping it makes the file several times smaller."""
-    for step in pipeline.named_steps.values():
-        parts = [t for _, t in step.transformer_list] if hasattr(step, "transformer_list") else [step]
-        for part in parts:
-            if hasattr(part, "stop_words_"):
-                del part.stop_words_
 
 
 def _prune(estimator: Any, keep: int) -> None:
@@ -364,9 +312,11 @@ def train_all(
     report: dict[str, Any] = {"trained": [], "kept": [], "missing": sets.missing}
     if sets.sentiment:
         say(f"sentiment: {len(sets.sentiment)} wisesight posts")
+        posts = [prepare(gaz, text, source="social") for text, _ in sets.sentiment]
+        labels = [y for _, y in sets.sentiment]
         save(
             "sentiment",
-            _timed(say, "fit", lambda: _fit_sentiment(sets.sentiment)),
+            _timed(say, "fit", lambda: _fit_sentiment(posts, labels)),
             _base_meta(sets, ["wisesight_train"], offsets=[0.0, 0.0, 0.0, 0.0]),
             out_dir,
         )
@@ -425,8 +375,8 @@ def train_all(
     relevance, _ = load("relevance", out_dir)
     sentiment, _ = load("sentiment", out_dir)
     docs = [prepare_item(gaz, item) for item, _ in sets.impact]
-    bangkok = relevance.predict_proba([d.with_signals for d in docs])[:, 1]
-    negative = sentiment.predict([d.words for d in docs]) == "neg"
+    bangkok = relevance.predict_proba([model_input(d) for d in docs])[:, 1]
+    negative = sentiment.predict([model_input(d) for d in docs]) == "neg"
     features = np.asarray(
         [
             impact_features(d.signals, float(b), float(n))
