@@ -18,6 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import yaml
 
 from bkkwatch.registry import Registry, shipped_registry
@@ -170,6 +171,11 @@ class Gazetteer:
         self.centroids = {
             k: (float(v[0]), float(v[1])) for k, v in (centroids or {}).items() if k in self._office
         }
+        self._centroid_arrays = (
+            list(self.centroids),
+            np.array([c[0] for c in self.centroids.values()]),
+            np.array([c[1] for c in self.centroids.values()]),
+        )
 
     def office_of(self, bare: str) -> str | None:
         return self._office.get(bare)
@@ -210,12 +216,12 @@ class Gazetteer:
         point = fix_coordinates(lat, lon)
         if point is None or not self.centroids:
             return None
-        best, best_km = None, float("inf")
-        for name, (clat, clon) in self.centroids.items():
-            km = _km(point, (clat, clon))
-            if km < best_km:
-                best, best_km = name, km
-        return best if best_km <= _MAX_KM_FROM_CENTROID else None
+        names, lats, lons = self._centroid_arrays
+        dlat = np.radians(lats - point[0])
+        dlon = np.radians(lons - point[1]) * math.cos(math.radians(point[0]))
+        km = 6371.0 * np.hypot(dlat, dlon)
+        best = int(km.argmin())
+        return names[best] if km[best] <= _MAX_KM_FROM_CENTROID else None
 
 
 def fix_coordinates(lat: Any, lon: Any) -> tuple[float, float] | None:
@@ -230,12 +236,6 @@ def fix_coordinates(lat: Any, lon: Any) -> tuple[float, float] | None:
         if _LAT_RANGE[0] <= la <= _LAT_RANGE[1] and _LON_RANGE[0] <= lo <= _LON_RANGE[1]:
             return la, lo
     return None
-
-
-def _km(p: tuple[float, float], q: tuple[float, float]) -> float:
-    dlat = math.radians(q[0] - p[0])
-    dlon = math.radians(q[1] - p[1]) * math.cos(math.radians((p[0] + q[0]) / 2))
-    return 6371.0 * math.hypot(dlat, dlon)
 
 
 def _provinces_path() -> Path:

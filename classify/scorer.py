@@ -7,6 +7,7 @@ Definitions: RUBRIC.md. Models: ``classify/models/*.skops`` (see :mod:`classify.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +18,7 @@ from scipy.special import expit
 
 from bkkwatch.registry import Registry, shipped_registry
 from classify.modelstore import ModelError, load
-from classify.places import Gazetteer, gazetteer
+from classify.places import Gazetteer, gazetteer, trie_pattern
 from classify.rules import PROBLEM_WORDS, ScoreResult
 from classify.signals import Signals, read_signals
 from classify.text import model_text, normalize
@@ -159,11 +160,16 @@ class ModelScorer:
                     f"model {name!r} hashes its input differently from 'relevance'; "
                     "rebuild the models with `bkkwatch train`"
                 )
+        self._topic_words: dict[str, list[str]] = {}
         self._topics = [
             (e, [k for k in e.keywords if len(k) >= 3])
             for e in self.registry.entries
             if e.kind != "district" and e.keywords
         ]
+        for entry, words in self._topics:
+            for word in words:
+                self._topic_words.setdefault(word, []).append(entry.code)
+        self._topic_re = re.compile(trie_pattern(sorted(self._topic_words, key=len, reverse=True)))
 
     # --- preparing one document -------------------------------------------------------------------
     def prepare(
@@ -245,11 +251,13 @@ class ModelScorer:
                 prior -= PRIOR_OTHER_PENALTY
             scores[entry.code] = max(scores.get(entry.code, 0.0), prior)
         # The registry's topic words (น้ำท่วม → drainage, ไฟจราจร → traffic): a floor under the model.
-        for entry, words in self._topics:
-            hits = sum(1 for w in words if w in doc.body)
-            if hits:
-                floor = min(TOPIC_WORD_MAX, TOPIC_WORD_BASE + 0.1 * hits)
-                scores[entry.code] = max(scores.get(entry.code, 0.0), floor)
+        hits: dict[str, int] = {}
+        for word in set(self._topic_re.findall(doc.body)):
+            for code in self._topic_words[word]:
+                hits[code] = hits.get(code, 0) + 1
+        for code, n in hits.items():
+            floor = min(TOPIC_WORD_MAX, TOPIC_WORD_BASE + 0.1 * n)
+            scores[code] = max(scores.get(code, 0.0), floor)
         ranked = sorted(scores.items(), key=lambda kv: -kv[1])[:5]
         agencies = []
         for code, value in ranked:
