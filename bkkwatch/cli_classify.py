@@ -128,6 +128,9 @@ def register(app: typer.Typer) -> None:
         db: Annotated[
             bool, typer.Option(help="Also learn from the working group's decisions in the database")
         ] = True,
+        model_dir: Annotated[
+            Path | None, typer.Option(help="Where to write the models (default classify/models)")
+        ] = None,
     ) -> None:
         """Rebuild the classify models from the data sets and the working group's decisions."""
         from classify.modelstore import ModelError
@@ -145,7 +148,9 @@ def register(app: typer.Typer) -> None:
             decisions = _decisions()
             out.print(f"decisions from the database: {len(decisions)} documents")
         try:
-            report = train_all(directory if directory.is_dir() else None, decisions, say=out.print)
+            report = train_all(
+                directory if directory.is_dir() else None, decisions, out_dir=model_dir, say=out.print
+            )
         except ModelError as exc:
             fail(str(exc))
         out.print(

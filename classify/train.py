@@ -141,7 +141,9 @@ def build_training_sets(
     registry = registry or shipped_registry()
     rng = random.Random(SEED)
     sets = TrainingSets()
-    found, sets.missing = locate(data_dir) if data_dir is not None else ({}, list(SETS))
+    found, sets.missing = (
+        locate(data_dir) if data_dir is not None else ({}, [f"{name} (no data directory)" for name in SETS])
+    )
     devset = list(devset) if devset is not None else read_devset()
     sets.digests["devset"] = hashlib.sha256(DEVSET.read_bytes()).hexdigest() if DEVSET.exists() else "absent"
     for name, path in found.items():
@@ -293,6 +295,11 @@ def _timed(say: Callable[[str], None], label: str, func: Callable[[], Any]) -> A
     return result
 
 
+def _where(name: str, out_dir: Path) -> Path:
+    """A model just built in out_dir, else the shipped one (kept because its data were missing)."""
+    return out_dir if (out_dir / f"{name}.skops").exists() else MODEL_DIR
+
+
 def train_all(
     data_dir: Path | None,
     decisions: Sequence[dict[str, Any]] = (),
@@ -372,8 +379,8 @@ def train_all(
     else:
         report["kept"].append("agencies")
     # The impact head reads the relevance and sentiment models' outputs: fit it with the ones just saved.
-    relevance, _ = load("relevance", out_dir)
-    sentiment, _ = load("sentiment", out_dir)
+    relevance, _ = load("relevance", _where("relevance", out_dir))
+    sentiment, _ = load("sentiment", _where("sentiment", out_dir))
     docs = [prepare_item(gaz, item) for item, _ in sets.impact]
     bangkok = relevance.predict_proba([model_input(d) for d in docs])[:, 1]
     negative = sentiment.predict([model_input(d) for d in docs]) == "neg"
@@ -390,7 +397,8 @@ def train_all(
         out_dir,
     )
     report["trained"].append("impact")
-    if evaluate and data_dir is not None:
+    complete = all((out_dir / f"{name}.skops").exists() for name in ("relevance", "sentiment", "agencies"))
+    if evaluate and data_dir is not None and complete:
         scores = evaluate_models(data_dir, out_dir, say=say)
         for name in ("relevance", "sentiment", "impact", "agencies"):
             path = out_dir / f"{name}.meta.json"

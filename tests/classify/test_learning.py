@@ -3,7 +3,10 @@ trained scorer."""
 
 from __future__ import annotations
 
+import json
+import subprocess
 from datetime import date
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -11,8 +14,11 @@ from sqlalchemy.orm import Session
 from classify.pipeline import process_new_documents
 from classify.scorer import default_model_scorer
 from classify.train import build_training_sets
+from storage.db import session_scope
 from storage.decisions import decided_documents
 from storage.models import Agency, Candidate, CandidateState, Document, Issue, Score, Story
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _story_with_document(session: Session, text: str, url: str) -> tuple[Story, Document]:
@@ -96,3 +102,56 @@ def test_pipeline_scores_with_the_trained_models(session: Session) -> None:
     assert score.model_version == default_model_scorer().model_version
     assert score.level == 3 and score.urgent and "ลาดพร้าว" in score.places
     assert "ถนนทรุด" in score.explanation
+
+
+def test_train_command_says_which_sets_are_missing_and_learns_from_decisions(
+    db_url: str, tmp_path: Path
+) -> None:
+    # The command reads the database on its own connection: the decision is committed for real there
+    # (each test gets a fresh database).
+    with session_scope(db_url) as own:
+        own_story = Story(title="ต้นไม้ล้ม")
+        own.add(own_story)
+        own.flush()
+        own.add(
+            Document(
+                url="https://example.test/t/2",
+                canonical_url="https://example.test/t/2",
+                content_hash="t2",
+                title="ต้นไม้ล้ม",
+                text="ต้นไม้ล้มทับทางเท้า เขตบางกะปิ",
+                kind="article",
+                story_id=own_story.id,
+            )
+        )
+        own.add(
+            Candidate(
+                review_day=date(2026, 11, 25),
+                story_id=own_story.id,
+                rank=1,
+                score=0.8,
+                state=CandidateState.CONFIRMED,
+            )
+        )
+    models = tmp_path / "models"
+    done = subprocess.run(
+        [
+            str(ROOT / ".venv" / "bin" / "bkkwatch"),
+            "train",
+            "--data-dir",
+            str(tmp_path / "nowhere"),
+            "--model-dir",
+            str(models),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "not found" in done.stderr and "missing data sets: traffy" in done.stdout
+    assert "decisions from the database: 1 documents" in done.stdout
+    assert "trained: impact; kept as shipped: sentiment, relevance, agencies" in done.stdout
+    meta = json.loads((models / "impact.meta.json").read_text(encoding="utf-8"))
+    assert meta["decisions"] == 1 and meta["n"] == 315 + 2
+    assert not (models / "agencies.skops").exists()  # too little to replace the shipped model
