@@ -30,6 +30,7 @@ MODEL_CHARS = 1500
 LEVEL2_AT = 0.5  # impact probability from which an item is level 2 (RUBRIC.md "high")
 LEVEL1_AT = 0.12
 RELEVANT_AT = 0.5
+AGENCY_NAMED_FLOOR = 0.6  # relevance of an item that names a BMA agency
 # Agency ranking: a district named in the text ("เขต…", แขวง, a station), a weaker place (a bare name, a
 # road through several districts), other districts when the item's location is known, registry topic words.
 PRIOR_NAMED = 0.75
@@ -169,6 +170,18 @@ class ModelScorer:
         for entry, words in self._topics:
             for word in words:
                 self._topic_words.setdefault(word, []).append(entry.code)
+        names = {
+            n
+            for e in self.registry.entries
+            if not e.external
+            for n in (e.name_th, e.short_th, *e.aliases)
+            if n
+            and len(n) >= 6
+            and not n.isascii()
+            and n not in self.registry.placeholders_raw
+            and not n.startswith("เขต")  # "เขตบางรัก" is a place; "สำนักงานเขตบางรัก" is the agency
+        }
+        self._bma_re = re.compile(trie_pattern(sorted(names, key=len, reverse=True)))
         self._topic_re = re.compile(trie_pattern(sorted(self._topic_words, key=len, reverse=True)))
 
     # --- preparing one document -------------------------------------------------------------------
@@ -191,7 +204,10 @@ class ModelScorer:
 
     def relevance(self, docs: Sequence[Prepared], counts: Any = None) -> np.ndarray:
         counts = self.counts(docs) if counts is None else counts
-        return np.asarray(self.models["relevance"][1:].predict_proba(counts)[:, 1])
+        bangkok = np.asarray(self.models["relevance"][1:].predict_proba(counts)[:, 1])
+        # Naming a BMA agency (สำนักงานเขต…, สำนักการระบายน้ำ, สถานธนานุบาล กทม.) is about its remit.
+        named = np.array([bool(self._bma_re.search(d.body)) for d in docs])
+        return np.where(named, np.maximum(bangkok, AGENCY_NAMED_FLOOR), bangkok)
 
     def sentiment(self, docs: Sequence[Prepared], counts: Any = None) -> list[str]:
         model = self.models["sentiment"]

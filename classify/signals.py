@@ -71,6 +71,21 @@ _SOURCE_KINDS = {
 }
 
 
+_NEGATION = re.compile(
+    r"(?:ไม่|ไม่มี|ไม่พบ|ยังไม่พบ|ปราศจาก)\s*(?:ผู้|คน)?\s*(?:ได้รับ)?\s*(?:บาดเจ็บ\s*(?:และ|หรือ))?\s*$"
+)
+
+
+def _affirmed(body: str, word: str) -> bool:
+    """``word`` occurs at least once not right after a negation ("ไม่พบผู้บาดเจ็บ" is no injury)."""
+    start = body.find(word)
+    while start >= 0:
+        if not _NEGATION.search(body[max(0, start - 24) : start]):
+            return True
+        start = body.find(word, start + 1)
+    return False
+
+
 def source_kind(source: str | None) -> str:
     value = (source or "").casefold()
     if not value:
@@ -215,7 +230,7 @@ def read_signals(
             districts.insert(0, name)
             district_from = origin
     lowered = body.casefold()
-    harms = sorted({URGENT_WORDS[w] for w in URGENT_WORDS if w in body})
+    harms = sorted({URGENT_WORDS[w] for w in URGENT_WORDS if _affirmed(body, w)})
     if _FLOOD_NOW.search(body):
         harms = sorted({*harms, "น้ำท่วมสูง"})
     engagement = engagement or {}
