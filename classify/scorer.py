@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.special import expit
 
 from bkkwatch.registry import Registry, shipped_registry
@@ -110,6 +111,11 @@ def agency_text(doc: Prepared) -> str:
 model_input = agency_text
 
 
+def sentiment_input(docs: Sequence[Prepared]) -> np.ndarray:
+    """The sentiment model's two columns: the shared model text, and the words alone (for characters)."""
+    return np.array([[model_input(d), d.words] for d in docs], dtype=object).reshape(len(docs), 2)
+
+
 def impact_features(signals: Signals, bangkok: float, negative: float) -> list[float]:
     return [*signals.dense(), bangkok, negative, bangkok * signals.dense()[5]]
 
@@ -155,8 +161,12 @@ class ModelScorer:
         self._by_code = {e.code: e for e in self.registry.entries}
         self._agency_fast = _stack_one_vs_rest(self.models["agencies"])
         self._hash = self.models["relevance"].named_steps["hash"]
-        for name in ("sentiment", "agencies"):
-            if self.models[name].named_steps["hash"].get_params() != self._hash.get_params():
+        sentiment_words = self.models["sentiment"].named_steps["features"].named_transformers_["words"]
+        for name, hashing in (
+            ("sentiment", sentiment_words.named_steps["hash"]),
+            ("agencies", self.models["agencies"].named_steps["hash"]),
+        ):
+            if hashing.get_params() != self._hash.get_params():
                 raise ModelError(
                     f"model {name!r} hashes its input differently from 'relevance'; "
                     "rebuild the models with `bkkwatch train`"
@@ -212,7 +222,16 @@ class ModelScorer:
     def sentiment(self, docs: Sequence[Prepared], counts: Any = None) -> list[str]:
         model = self.models["sentiment"]
         counts = self.counts(docs) if counts is None else counts
-        scores = np.asarray(model[1:].decision_function(counts)) + self.sentiment_offsets
+        parts = model.named_steps["features"].named_transformers_
+        features = sp.hstack(
+            [
+                parts["words"]
+                .named_steps["tfidf"]
+                .transform(counts),  # the words, hashed once for all models
+                parts["chars"].transform([d.words for d in docs]),
+            ]
+        ).tocsr()
+        scores = np.asarray(model.named_steps["model"].decision_function(features)) + self.sentiment_offsets
         classes = np.asarray(model.classes_)
         return [str(c) for c in classes[scores.argmax(axis=1)]]
 
