@@ -63,17 +63,27 @@ def score_new_documents(session: Session, scorer: Scorer | None = None, batch: i
         documents = documents_in_state(session, DocumentState.FETCHED, limit=batch)
         if not documents:
             return done
-        for document in documents:
-            extra = document.extra or {}
-            result = scorer.score(
-                document.text,
-                document.title,
-                engagement_of(document),
-                document.kind,
-                extra.get("district"),
-                lat=document.lat,
-                lon=document.lon,
-            )
+        items: list[dict[str, Any]] = [
+            {
+                "text": document.text,
+                "title": document.title,
+                "engagement": engagement_of(document),
+                "source": document.kind,
+                "district": (document.extra or {}).get("district"),
+                "lat": document.lat,
+                "lon": document.lon,
+            }
+            for document in documents
+        ]
+        score_many = getattr(scorer, "score_many", None)
+        if score_many is not None:  # the trained scorer: one batch through the models
+            results = list(score_many(items))
+        else:
+            results = [
+                scorer.score(it["text"], it["title"], it["engagement"], it["source"], it["district"])
+                for it in items
+            ]
+        for document, result in zip(documents, results, strict=True):
             save_score(session, document, result.model_version, result.as_dict())
             done += 1
 
