@@ -1,17 +1,24 @@
-"""Bangkok gazetteer: district offices' districts and แขวง, and the other provinces (which count against).
+"""Bangkok gazetteer: districts, แขวง, short forms, stations, markets, landmarks, canals and main roads;
+other provinces (which count against relevance); and coordinates → district.
 
-Built from the shipped agency registry (itself generated from the ``geothai`` package) and
-``bkkwatch/data/provinces.yaml``. Matching is on normalised text, longest name first.
+Built from the shipped agency registry (itself generated from the ``geothai`` package),
+``bkkwatch/data/provinces.yaml`` and the hand-made ``classify/data/places.yaml``; district centroids for
+coordinates come from ``classify/data/district_centroids.json`` (see classify/data/README.md).
+Matching is on normalised text, longest name first.
 """
 
 from __future__ import annotations
 
+import json
+import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import yaml
 
 from bkkwatch.registry import Registry, shipped_registry
@@ -19,7 +26,13 @@ from bkkwatch.registry import Registry, shipped_registry
 # Province names that are also everyday words or parts of Bangkok names: only counted after จ./จังหวัด.
 _NEEDS_PREFIX_CHARS = 5
 _PROVINCE_PREFIX = r"(?:จ\.\s?|จังหวัด\s?)"
-_STREET_WORDS = ("ถนน", "ถ.", "แยก", "สะพาน", "ซอย", "ซ.", "สถานี", "ทางด่วน", "ถนนสาย")
+_STREET_WORDS = ("ถนน", "ถ.", "แยก", "สะพาน", "ซอย", "ซ.", "สถานี", "ทางด่วน", "ถนนสาย", "โรงพยาบาล", "รพ.")
+# Bangkok's bounding box (with a margin): a point outside it is not in Bangkok.
+_LAT_RANGE = (13.45, 14.0)
+_LON_RANGE = (100.3, 100.97)
+_MAX_KM_FROM_CENTROID = 12.0
+
+DATA_DIR = Path(__file__).parent / "data"
 
 
 @dataclass(frozen=True)
@@ -27,7 +40,9 @@ class PlaceHit:
     name: str  # the district's bare Thai name, e.g. บางรัก
     agency: str  # the district office's canonical name
     surface: str  # what the text said
-    strong: bool  # "เขต…" / "แขวง…" rather than a bare name
+    strong: bool  # "เขต…" / "แขวง…" / a named station or landmark rather than a bare name
+    kind: str = "district"  # district | subdistrict | station | market | landmark | road | canal | ...
+    weight: float = 1.0  # 1 for a place in one district; 1/n for a road through n districts
 
 
 @dataclass(frozen=True)
@@ -37,33 +52,115 @@ class Places:
     other_provinces: list[str]
 
     @property
-    def district_names(self) -> list[str]:
-        seen: dict[str, None] = {}
+    def district_weights(self) -> dict[str, float]:
+        """How strongly the text points at each district: a named district, แขวง, station or market
+        counts 1.5, a road or canal through n districts 1/n."""
+        score: dict[str, float] = {}
         for hit in self.districts:
-            seen.setdefault(hit.name, None)
-        return list(seen)
+            score[hit.name] = score.get(hit.name, 0.0) + hit.weight * (1.5 if hit.strong else 1.0)
+        return score
+
+    @property
+    def district_names(self) -> list[str]:
+        """Districts, most mentioned (weighted) first."""
+        score = self.district_weights
+        return sorted(score, key=lambda name: -score[name])
+
+    @property
+    def landmarks(self) -> list[str]:
+        return list(
+            dict.fromkeys(h.surface for h in self.districts if h.kind not in ("district", "subdistrict"))
+        )
 
 
-BANGKOK_WORDS = ("กรุงเทพมหานคร", "กรุงเทพฯ", "กรุงเทพ", "กทม", "bangkok", "bma", "เมืองหลวง")
+BANGKOK_WORDS = ("กรุงเทพมหานคร", "กรุงเทพฯ", "กรุงเทพ", "กทม", "bangkok", "bma", "เมืองหลวง", "เมืองกรุง")
+# "กรุงเทพ" inside a company/hospital name (โรงพยาบาลกรุงเทพ…, ธนาคารกรุงเทพ) does not place an item in Bangkok.
+_BANGKOK_NAME_PREFIXES = ("โรงพยาบาล", "รพ.", "ธนาคาร", "มหาวิทยาลัย", "ม.", "ประกันภัย", "ดุสิต", "โตโยต้า")
+
+
+def trie_pattern(words: list[str]) -> str:
+    """One regular expression matching any of ``words``, longest first, factored as a trie: a plain
+    alternation of thousands of names tries each at every position; the trie tries one character."""
+    trie: dict[str, Any] = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = True
+
+    def build(node: dict[str, Any]) -> str:
+        end = "" in node
+        branches = [re.escape(char) + build(child) for char, child in sorted(node.items()) if char != ""]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if end else body
+
+    return build(trie)
+
+
+def _load_places(path: Path) -> dict[str, Any]:
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if not isinstance(raw, dict):
+        raise ValueError(f"{path}: expected a mapping with 'places' and 'short_forms'")
+    return raw
 
 
 class Gazetteer:
-    def __init__(self, registry: Registry, provinces: list[dict[str, str]]) -> None:
+    def __init__(
+        self,
+        registry: Registry,
+        provinces: list[dict[str, str]],
+        places: dict[str, Any] | None = None,
+        centroids: dict[str, list[float]] | None = None,
+    ) -> None:
         forms: list[tuple[str, PlaceHit]] = []
+        self._office: dict[str, str] = {}
         for entry in registry.districts():
             bare = entry.district_th or (entry.short_th or "").removeprefix("เขต")
             if not bare:
                 continue
+            self._office[bare] = entry.name_th
             forms.append((f"เขต{bare}", PlaceHit(bare, entry.name_th, f"เขต{bare}", True)))
             forms.append((f"เขต {bare}", PlaceHit(bare, entry.name_th, f"เขต{bare}", True)))
             forms.append((bare, PlaceHit(bare, entry.name_th, bare, False)))
             for sub in entry.details.get("subdistricts") or []:
                 name = str(sub.get("name_th", "")).removeprefix("แขวง")
                 if name:
-                    forms.append((f"แขวง{name}", PlaceHit(bare, entry.name_th, f"แขวง{name}", True)))
+                    hit = PlaceHit(bare, entry.name_th, f"แขวง{name}", True, "subdistrict")
+                    forms.append((f"แขวง{name}", hit))
+                    forms.append((f"แขวง {name}", hit))
+        places = places or {}
+        for bare, variants in (places.get("short_forms") or {}).items():
+            if bare not in self._office:
+                raise ValueError(f"places.yaml: short form of unknown district {bare!r}")
+            for variant in variants:
+                forms.append((variant, PlaceHit(bare, self._office[bare], f"เขต{bare}", False)))
+                forms.append((f"เขต{variant}", PlaceHit(bare, self._office[bare], f"เขต{bare}", True)))
+        for item in places.get("places") or []:
+            districts = [d for d in item.get("districts") or [] if d in self._office]
+            if len(districts) != len(item.get("districts") or []):
+                raise ValueError(f"places.yaml: {item.get('name')!r} names an unknown district")
+            weight = 1.0 / len(districts)
+            for surface in (item["name"], *(item.get("aliases") or [])):
+                for rank, bare in enumerate(districts):
+                    hit = PlaceHit(
+                        bare,
+                        self._office[bare],
+                        item["name"],
+                        len(districts) == 1,
+                        str(item.get("kind", "landmark")),
+                        round(weight * (1.0 - 0.1 * rank), 3),
+                    )
+                    forms.append((surface, hit))
         forms.sort(key=lambda pair: len(pair[0]), reverse=True)
-        self._forms = {form: hit for form, hit in forms}
-        self._district_re = re.compile("|".join(re.escape(form) for form, _ in forms)) if forms else None
+        self._forms: dict[str, list[PlaceHit]] = {}
+        for form, hit in forms:
+            bucket = self._forms.setdefault(form, [])
+            if all(h.name != hit.name for h in bucket):
+                bucket.append(hit)
+        ordered = sorted(self._forms, key=len, reverse=True)
+        self._district_re = re.compile(trie_pattern(ordered)) if ordered else None
         others = [p["name_th"] for p in provinces if p.get("code") != "10"]
         plain = [n for n in others if len(n) >= _NEEDS_PREFIX_CHARS]
         prefixed = [n for n in others if len(n) < _NEEDS_PREFIX_CHARS]
@@ -71,31 +168,88 @@ class Gazetteer:
         alternatives += [_PROVINCE_PREFIX + re.escape(n) for n in prefixed]
         self._province_re = re.compile("|".join(alternatives))
         self._bangkok_re = re.compile("|".join(re.escape(w) for w in BANGKOK_WORDS), re.IGNORECASE)
+        self.centroids = {
+            k: (float(v[0]), float(v[1])) for k, v in (centroids or {}).items() if k in self._office
+        }
+        self._centroid_arrays = (
+            list(self.centroids),
+            np.array([c[0] for c in self.centroids.values()]),
+            np.array([c[1] for c in self.centroids.values()]),
+        )
+
+    def office_of(self, bare: str) -> str | None:
+        return self._office.get(bare)
+
+    @property
+    def district_bare_names(self) -> list[str]:
+        return list(self._office)
 
     def find(self, text: str) -> Places:
         hits: list[PlaceHit] = []
         if self._district_re is not None:
             for match in self._district_re.finditer(text):
-                hit = self._forms[match.group(0)]
+                bucket = self._forms[match.group(0)]
                 following = text[match.end() : match.end() + 3]
-                if hit.name == "พระนคร" and following.startswith("ศรี"):
+                if bucket[0].name == "พระนคร" and following.startswith("ศรี"):
                     continue  # พระนครศรีอยุธยา is a province
-                hits.append(hit)
+                hits.extend(bucket)
         provinces: dict[str, None] = {}
         for match in self._province_re.finditer(text):
-            before = text[max(0, match.start() - 6) : match.start()].rstrip()
+            before = text[max(0, match.start() - 9) : match.start()].rstrip()
             if before.endswith(_STREET_WORDS):
                 continue  # ถนนกำแพงเพชร, แยกนนทบุรี: Bangkok streets named after provinces
             provinces.setdefault(re.sub(_PROVINCE_PREFIX, "", match.group(0)), None)
-        bangkok = [m.group(0) for m in self._bangkok_re.finditer(text)]
+        bangkok: list[str] = []
+        for m in self._bangkok_re.finditer(text):
+            before = text[max(0, m.start() - 10) : m.start()].rstrip()
+            if before.endswith(_BANGKOK_NAME_PREFIXES) or text[m.end() : m.end() + 6].startswith(
+                ("สุราษฎร์", "พัทยา", "ราชสีมา", "อุดร", "ภูเก็ต", "เชียงใหม่", "ธนาคม", "ธุรกิจ", "ยนต์")
+            ):
+                continue
+            bangkok.append(m.group(0))
         return Places(hits, bangkok, list(provinces))
+
+    def district_at(self, lat: float | None, lon: float | None) -> str | None:
+        """The district (bare name) nearest to a point, or None when the point is not in Bangkok.
+        Traffy rows often carry latitude and longitude swapped: a (100.5, 13.7) pair is read as
+        (13.7, 100.5)."""
+        point = fix_coordinates(lat, lon)
+        if point is None or not self.centroids:
+            return None
+        names, lats, lons = self._centroid_arrays
+        dlat = np.radians(lats - point[0])
+        dlon = np.radians(lons - point[1]) * math.cos(math.radians(point[0]))
+        km = 6371.0 * np.hypot(dlat, dlon)
+        best = int(km.argmin())
+        return names[best] if km[best] <= _MAX_KM_FROM_CENTROID else None
+
+
+def fix_coordinates(lat: Any, lon: Any) -> tuple[float, float] | None:
+    """(lat, lon) inside Bangkok's box, swapping the pair if that is what puts it there; else None."""
+    try:
+        a, b = float(lat), float(lon)
+    except (TypeError, ValueError):
+        return None
+    if not (math.isfinite(a) and math.isfinite(b)):
+        return None
+    for la, lo in ((a, b), (b, a)):
+        if _LAT_RANGE[0] <= la <= _LAT_RANGE[1] and _LON_RANGE[0] <= lo <= _LON_RANGE[1]:
+            return la, lo
+    return None
 
 
 def _provinces_path() -> Path:
     return Path(str(resources.files("bkkwatch") / "data" / "provinces.yaml"))
 
 
+def read_centroids(path: Path | None = None) -> dict[str, list[float]]:
+    path = path or DATA_DIR / "district_centroids.json"
+    if not path.exists():
+        return {}
+    return dict(json.loads(path.read_text(encoding="utf-8"))["centroids"])
+
+
 @lru_cache(maxsize=1)
 def gazetteer() -> Gazetteer:
     provinces = yaml.safe_load(_provinces_path().read_text(encoding="utf-8"))["provinces"]
-    return Gazetteer(shipped_registry(), provinces)
+    return Gazetteer(shipped_registry(), provinces, _load_places(DATA_DIR / "places.yaml"), read_centroids())

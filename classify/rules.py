@@ -160,6 +160,8 @@ class RuleScorer:
         self.places = places or gazetteer()
         self.topics = [(e, [k for k in e.keywords if k]) for e in self.registry.entries if e.keywords]
 
+    model_version = MODEL_VERSION
+
     def score(
         self,
         text: str,
@@ -167,6 +169,8 @@ class RuleScorer:
         engagement: Mapping[str, Any] | None = None,
         source_kind: str | None = None,
         district: str | None = None,
+        lat: Any = None,
+        lon: Any = None,
     ) -> ScoreResult:
         body = normalize(f"{title}\n{text}")
         lowered = body.casefold()
@@ -233,7 +237,9 @@ class RuleScorer:
         explanation = self._explain(problems, harms, found, districts, bma_hits, spreading, viral, engagement)
         return ScoreResult(bangkok, sentiment, impact, level, urgent, agencies, districts, explanation)
 
-    def _agencies(self, body: str, districts: list[str], bangkok: float, hits: list[Any]) -> list[dict[str, Any]]:
+    def _agencies(
+        self, body: str, districts: list[str], bangkok: float, hits: list[Any]
+    ) -> list[dict[str, Any]]:
         if bangkok < 0.5:
             return []
         scores: dict[str, tuple[float, bool]] = {}

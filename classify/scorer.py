@@ -1,0 +1,410 @@
+"""The trained scorer: relevance, sentiment, impact, level, urgency, agencies and a Thai explanation.
+
+``ModelScorer.score(...)`` has the same interface and result (:class:`classify.rules.ScoreResult`) as
+the first rule scorer, so the pipeline, the command line and the evaluation use one function.
+Definitions: RUBRIC.md. Models: ``classify/models/*.skops`` (see :mod:`classify.modelstore`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.special import expit
+
+from bkkwatch.registry import Registry, shipped_registry
+from classify.modelstore import ModelError, load
+from classify.places import Gazetteer, gazetteer, trie_pattern
+from classify.rules import PROBLEM_WORDS, ScoreResult
+from classify.signals import Signals, read_signals
+from classify.text import model_text, normalize
+
+MODEL_NAMES = ("relevance", "sentiment", "impact", "agencies")
+# Only the first part of a long article is read by the models: the headline and lead carry the matter,
+# and a 6,000-character article would otherwise cost ten times a post. Places and signals read it all.
+MODEL_CHARS = 1500
+LEVEL2_AT = 0.5  # impact probability from which an item is level 2 (RUBRIC.md "high")
+LEVEL1_AT = 0.12
+RELEVANT_AT = 0.5
+AGENCY_NAMED_FLOOR = 0.6  # relevance of an item that names a BMA agency
+# Agency ranking: a district named in the text ("เขต…", แขวง, a station), a weaker place (a bare name, a
+# road through several districts), other districts when the item's location is known, registry topic words.
+PRIOR_NAMED = 0.75
+PRIOR_WEAK = 0.25
+PRIOR_WEAK_SLOPE = 0.3
+PRIOR_OTHER_PENALTY = 0.3
+TOPIC_WORD_BASE = 0.35
+TOPIC_WORD_MAX = 0.6
+_PEOPLE_HURT = {"มีผู้บาดเจ็บ", "มีผู้เสียชีวิต"}
+# Problem words that name something the city runs (not traffic flow): injuries with one of them are urgent.
+_CITY_CAUSES = {w for w, weight in PROBLEM_WORDS.items() if weight >= 0.6} - {
+    "รถติด",
+    "ร้องเรียน",
+    "ร้องทุกข์",
+    "ไม่พอใจ",
+    "วิจารณ์",
+    "ตำหนิ",
+    "โวย",
+    "อันตราย",
+    "เสียหาย",
+    "ร้องขอ",
+    "ผิดกฎหมาย",
+    "เดือดร้อน",
+    "ขาดแคลน",
+}
+_SOURCE_TH = {"news": "ข่าวจากสื่อ", "social": "โพสต์โซเชียล", "complaint": "เรื่องร้องเรียน"}
+
+
+@dataclass
+class Prepared:
+    body: str
+    words: str  # the model text (tokens joined by spaces), without signal tokens
+    signals: Signals
+
+    @property
+    def with_signals(self) -> str:
+        return self.words + " " + " ".join(self.signals.tokens())
+
+
+def prepare(
+    places: Gazetteer,
+    text: str,
+    title: str = "",
+    engagement: Mapping[str, Any] | None = None,
+    source: str | None = None,
+    district: str | None = None,
+    lat: Any = None,
+    lon: Any = None,
+) -> Prepared:
+    """Normalise, read the signals and tokenise once; every model reads the result."""
+    body = normalize(f"{title}\n{text}" if title else text)
+    signals = read_signals(places, body, engagement, source, district, lat, lon)
+    return Prepared(body, model_text(body[:MODEL_CHARS]), signals)
+
+
+def prepare_item(places: Gazetteer, item: Mapping[str, Any]) -> Prepared:
+    """:func:`prepare` for one object of the ``bkkwatch score`` contract."""
+    return prepare(
+        places,
+        str(item.get("text") or ""),
+        str(item.get("title") or ""),
+        item.get("engagement") or {},
+        item.get("source"),
+        item.get("district"),
+        item.get("lat"),
+        item.get("lon"),
+    )
+
+
+def agency_text(doc: Prepared) -> str:
+    """What every model reads: the words, the signal tokens and the districts the text itself names
+    (hashed once per document and shared by the models)."""
+    places = " ".join(f"zzdist{n}" for n in doc.signals.places.district_names[:3])
+    return f"{doc.with_signals} {places}"
+
+
+model_input = agency_text
+
+
+def sentiment_input(docs: Sequence[Prepared]) -> np.ndarray:
+    """The sentiment model's two columns: the shared model text, and the words alone (for characters)."""
+    return np.array([[model_input(d), d.words] for d in docs], dtype=object).reshape(len(docs), 2)
+
+
+def impact_features(signals: Signals, bangkok: float, negative: float) -> list[float]:
+    return [*signals.dense(), bangkok, negative, bangkok * signals.dense()[5]]
+
+
+def decide_level(sig: Signals, bangkok: float, impact: float) -> tuple[int, bool, float]:
+    """Level 0-3, urgency and the impact probability made consistent with the level (RUBRIC.md):
+    urgent = about Bangkok and harm now, misconduct or virality; level 2 from the impact probability."""
+    harms = set(sig.harms)
+    if harms and harms <= _PEOPLE_HURT and not any(w in _CITY_CAUSES for w in sig.problems):
+        harms = set()  # road accident or crime casualties are the police's unless a city cause is named
+    urgent = bangkok >= RELEVANT_AT and (bool(harms) or sig.viral)
+    if bangkok < RELEVANT_AT:
+        level = 0
+    elif urgent:
+        level = 3
+    elif impact >= LEVEL2_AT:
+        level = 2
+    elif impact >= LEVEL1_AT or sig.problems or sig.source == "complaint":
+        level = 1
+    else:
+        level = 0
+    if level == 3:
+        impact = max(impact, 0.85)
+    elif level == 0:
+        impact = min(impact, 0.3)
+    return level, urgent, impact
+
+
+class ModelScorer:
+    def __init__(
+        self, directory: Path | None = None, registry: Registry | None = None, places: Gazetteer | None = None
+    ) -> None:
+        self.registry = registry or shipped_registry()
+        self.places = places or gazetteer()
+        self.models: dict[str, Any] = {}
+        self.meta: dict[str, dict[str, Any]] = {}
+        for name in MODEL_NAMES:
+            self.models[name], self.meta[name] = load(name, directory)
+        created = max(str(m.get("created", "")) for m in self.meta.values())
+        self.model_version = "ml-" + created[:10]
+        self.agency_codes: list[str] = list(self.meta["agencies"]["classes"])
+        self.sentiment_offsets = np.asarray(self.meta["sentiment"].get("offsets", [0.0] * 4), dtype=float)
+        self._by_code = {e.code: e for e in self.registry.entries}
+        self._agency_fast = _stack_one_vs_rest(self.models["agencies"])
+        self._hash = self.models["relevance"].named_steps["hash"]
+        sentiment_words = self.models["sentiment"].named_steps["features"].named_transformers_["words"]
+        for name, hashing in (
+            ("sentiment", sentiment_words.named_steps["hash"]),
+            ("agencies", self.models["agencies"].named_steps["hash"]),
+        ):
+            if hashing.get_params() != self._hash.get_params():
+                raise ModelError(
+                    f"model {name!r} hashes its input differently from 'relevance'; "
+                    "rebuild the models with `bkkwatch train`"
+                )
+        self._topic_words: dict[str, list[str]] = {}
+        self._topics = [
+            (e, [k for k in e.keywords if len(k) >= 3])
+            for e in self.registry.entries
+            if e.kind != "district" and e.keywords
+        ]
+        for entry, words in self._topics:
+            for word in words:
+                self._topic_words.setdefault(word, []).append(entry.code)
+        names = {
+            n
+            for e in self.registry.entries
+            if not e.external
+            for n in (e.name_th, e.short_th, *e.aliases)
+            if n
+            and len(n) >= 6
+            and not n.isascii()
+            and n not in self.registry.placeholders_raw
+            and not n.startswith("เขต")  # "เขตบางรัก" is a place; "สำนักงานเขตบางรัก" is the agency
+        }
+        self._bma_re = re.compile(trie_pattern(sorted(names, key=len, reverse=True)))
+        self._topic_re = re.compile(trie_pattern(sorted(self._topic_words, key=len, reverse=True)))
+
+    # --- preparing one document -------------------------------------------------------------------
+    def prepare(
+        self,
+        text: str,
+        title: str = "",
+        engagement: Mapping[str, Any] | None = None,
+        source: str | None = None,
+        district: str | None = None,
+        lat: Any = None,
+        lon: Any = None,
+    ) -> Prepared:
+        return prepare(self.places, text, title, engagement, source, district, lat, lon)
+
+    # --- the parts --------------------------------------------------------------------------------
+    def counts(self, docs: Sequence[Prepared]) -> Any:
+        """The hashed word and word-pair counts of the documents, shared by every model."""
+        return self._hash.transform([model_input(d) for d in docs])
+
+    def relevance(self, docs: Sequence[Prepared], counts: Any = None) -> np.ndarray:
+        counts = self.counts(docs) if counts is None else counts
+        bangkok = np.asarray(self.models["relevance"][1:].predict_proba(counts)[:, 1])
+        # Naming a BMA agency (สำนักงานเขต…, สำนักการระบายน้ำ, สถานธนานุบาล กทม.) is about its remit.
+        named = np.array([bool(self._bma_re.search(d.body)) for d in docs])
+        return np.where(named, np.maximum(bangkok, AGENCY_NAMED_FLOOR), bangkok)
+
+    def sentiment(self, docs: Sequence[Prepared], counts: Any = None) -> list[str]:
+        model = self.models["sentiment"]
+        counts = self.counts(docs) if counts is None else counts
+        parts = model.named_steps["features"].named_transformers_
+        features = sp.hstack(
+            [
+                parts["words"]
+                .named_steps["tfidf"]
+                .transform(counts),  # the words, hashed once for all models
+                parts["chars"].transform([d.words for d in docs]),
+            ]
+        ).tocsr()
+        scores = np.asarray(model.named_steps["model"].decision_function(features)) + self.sentiment_offsets
+        classes = np.asarray(model.classes_)
+        return [str(c) for c in classes[scores.argmax(axis=1)]]
+
+    def impact(self, docs: Sequence[Prepared], bangkok: np.ndarray, sentiments: Sequence[str]) -> np.ndarray:
+        rows = [
+            impact_features(d.signals, float(b), float(s == "neg"))
+            for d, b, s in zip(docs, bangkok, sentiments, strict=True)
+        ]
+        return np.asarray(self.models["impact"].predict_proba(np.asarray(rows))[:, 1])
+
+    def agency_scores(
+        self, docs: Sequence[Prepared], use_location: bool = True, counts: Any = None
+    ) -> list[list[dict[str, Any]]]:
+        """Top 5 agencies per document: the topic model's probabilities, the district office of the item's
+        location (field or coordinates) and of the places the text names."""
+        counts = self.counts(docs) if counts is None else counts
+        if self._agency_fast is not None:  # one sparse product instead of one per agency
+            tfidf, weights, intercepts = self._agency_fast
+            probs = expit(np.asarray((tfidf.transform(counts) @ weights).todense()) + intercepts)
+        else:
+            probs = np.asarray(self.models["agencies"][1:].predict_proba(counts))
+        return [self.rank_agencies(doc, row, use_location) for doc, row in zip(docs, probs, strict=True)]
+
+    def rank_agencies(self, doc: Prepared, row: np.ndarray, use_location: bool) -> list[dict[str, Any]]:
+        """One document's top 5 from the model's probabilities (``row``), its location and its places."""
+        sig = doc.signals
+        located = use_location and sig.district_from in ("field", "coordinates")
+        # With a known location, other district offices come only from places the text names.
+        scores = {
+            code: float(p)
+            for code, p in zip(self.agency_codes, row, strict=True)
+            if p >= 0.02 and not (located and code.startswith("district-"))
+        }
+        text_districts = sig.places.district_names
+        if located:
+            office = self.places.office_of(sig.districts[0])
+            entry = self.registry.by_name(office) if office else None
+            if entry is not None:
+                scores[entry.code] = max(scores.get(entry.code, 0.0), 0.97)
+        weights = sig.places.district_weights
+        for rank, name in enumerate(text_districts[:3]):
+            office = self.places.office_of(name)
+            entry = self.registry.by_name(office) if office else None
+            if entry is None:
+                continue
+            if any(h.strong and h.name == name for h in sig.places.districts):
+                prior = PRIOR_NAMED
+            else:  # a bare name, or a road or canal through several districts
+                prior = PRIOR_WEAK + PRIOR_WEAK_SLOPE * min(weights.get(name, 0.0), 1.0)
+            prior -= 0.1 * rank
+            if located and name != sig.districts[0]:
+                prior -= PRIOR_OTHER_PENALTY
+            scores[entry.code] = max(scores.get(entry.code, 0.0), prior)
+        # The registry's topic words (น้ำท่วม → drainage, ไฟจราจร → traffic): a floor under the model.
+        hits: dict[str, int] = {}
+        for word in set(self._topic_re.findall(doc.body)):
+            for code in self._topic_words[word]:
+                hits[code] = hits.get(code, 0) + 1
+        for code, n in hits.items():
+            floor = min(TOPIC_WORD_MAX, TOPIC_WORD_BASE + 0.1 * n)
+            scores[code] = max(scores.get(code, 0.0), floor)
+        ranked = sorted(scores.items(), key=lambda kv: -kv[1])[:5]
+        agencies = []
+        for code, value in ranked:
+            entry = self._by_code.get(code)
+            if entry is not None:
+                agencies.append({"name": entry.name_th, "score": round(value, 3), "external": entry.external})
+        return agencies
+
+    # --- the whole score --------------------------------------------------------------------------
+    def score_prepared(self, docs: Sequence[Prepared]) -> list[ScoreResult]:
+        if not docs:
+            return []
+        counts = self.counts(docs)
+        bangkok = self.relevance(docs, counts)
+        sentiments = self.sentiment(docs, counts)
+        impact = self.impact(docs, bangkok, sentiments)
+        agencies = self.agency_scores(docs, counts=counts)
+        results: list[ScoreResult] = []
+        for i, doc in enumerate(docs):
+            sig = doc.signals
+            b = float(bangkok[i])
+            p = float(impact[i])
+            level, urgent, p = decide_level(sig, b, p)
+            results.append(
+                ScoreResult(
+                    bangkok=round(b, 3),
+                    sentiment=sentiments[i],
+                    impact=round(p, 3),
+                    level=level,
+                    urgent=urgent,
+                    agencies=agencies[i] if b >= 0.3 else [],
+                    places=sig.districts[:5],
+                    explanation=self.explain(doc, b),
+                    model_version=self.model_version,
+                    signals=sig.tokens(),
+                )
+            )
+        return results
+
+    def score(
+        self,
+        text: str,
+        title: str = "",
+        engagement: Mapping[str, Any] | None = None,
+        source_kind: str | None = None,
+        district: str | None = None,
+        lat: Any = None,
+        lon: Any = None,
+    ) -> ScoreResult:
+        return self.score_prepared([self.prepare(text, title, engagement, source_kind, district, lat, lon)])[
+            0
+        ]
+
+    def score_many(self, items: Sequence[Mapping[str, Any]], batch: int = 512) -> list[ScoreResult]:
+        """Score input objects of the ``bkkwatch score`` contract (text, title, source, district, lat, lon,
+        engagement), in order."""
+        out: list[ScoreResult] = []
+        for start in range(0, len(items), batch):
+            chunk = items[start : start + batch]
+            prepared = [prepare_item(self.places, it) for it in chunk]
+            out.extend(self.score_prepared(prepared))
+        return out
+
+    # --- explanation ------------------------------------------------------------------------------
+    def explain(self, doc: Prepared, bangkok: float) -> str:
+        sig = doc.signals
+        parts: list[str] = list(sig.harms[:3])
+        parts.extend(sorted(sig.problems, key=lambda w: -PROBLEM_WORDS[w])[:3])
+        if sig.lasting:
+            parts.append("ปัญหายืดเยื้อ/แจ้งซ้ำ")
+        parts.extend(f"เขต{d}" for d in sig.districts[:2])
+        parts.extend(sig.places.landmarks[:1])
+        if not sig.districts and sig.places.bangkok_mentions:
+            parts.append("กล่าวถึงกรุงเทพฯ")
+        if sig.bma_hits:
+            parts.append(f"เกี่ยวกับ กทม. ({sig.bma_hits[0]})")
+        if sig.source in _SOURCE_TH:
+            parts.append(_SOURCE_TH[sig.source])
+        if sig.viral:
+            parts.append("กำลังเป็นไวรัล")
+        elif sig.spreading:
+            parts.append("ยอดแชร์สูง" if sig.shares >= 300 else "มีผู้แสดงความเห็นมาก")
+        if sig.places.other_provinces:
+            parts.append("จังหวัดอื่น: " + ", ".join(sig.places.other_provinces[:2]))
+        if bangkok < RELEVANT_AT:
+            parts.append("ไม่น่าเกี่ยวกับ กทม.")
+        parts = list(dict.fromkeys(parts))
+        return " · ".join(parts) if parts else "ไม่พบสัญญาณเกี่ยวกับ กทม."
+
+
+def _stack_one_vs_rest(pipeline: Any) -> tuple[Any, Any, np.ndarray] | None:
+    """The agency model's features step and its one-vs-rest weights as one sparse matrix: the same
+    probabilities as ``predict_proba`` of a multi-label one-vs-rest logistic regression."""
+    import scipy.sparse as sp
+
+    steps = getattr(pipeline, "named_steps", {})
+    ovr = steps.get("model")
+    if ovr is None or "tfidf" not in steps or not getattr(ovr, "multilabel_", False):
+        return None
+    estimators = list(ovr.estimators_)
+    if not all(hasattr(e, "coef_") for e in estimators):
+        return None
+    weights = sp.vstack([sp.csr_matrix(e.coef_) for e in estimators]).T.tocsr()
+    intercepts = np.array([float(np.ravel(e.intercept_)[0]) for e in estimators])
+    return steps["tfidf"], weights, intercepts
+
+
+_DEFAULT: ModelScorer | None = None
+
+
+def default_model_scorer() -> ModelScorer:
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = ModelScorer()
+    return _DEFAULT

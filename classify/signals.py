@@ -1,0 +1,250 @@
+"""Signals read from one document before any model: places, remit and problem words, harm, source and
+engagement. They feed the models (as extra tokens and dense features) and the Thai explanation."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from classify.places import Gazetteer, Places, fix_coordinates
+from classify.rules import BMA_WORDS, POSITIVE_WORDS, PROBLEM_WORDS, URGENT_WORDS
+
+# Complaints that have lasted or repeat (RUBRIC.md impact 2).
+LASTING_WORDS = (
+    "หลายครั้ง",
+    "หลายรอบ",
+    "เป็นปี",
+    "หลายเดือน",
+    "หลายปี",
+    "นานแล้ว",
+    "มานาน",
+    "ซ้ำซาก",
+    "ไม่ได้รับการแก้ไข",
+    "ไม่มีการแก้ไข",
+    "เรื่องเงียบ",
+    "แจ้งไปแล้ว",
+    "แจ้งแล้ว",
+    "ยังไม่ได้",
+    "ครึ่งปี",
+    "นานนับ",
+    "ทุกวัน",
+    "ทุกปี",
+)
+# Harm now: a flood that is in houses or deep on a road (RUBRIC.md impact 3, with URGENT_WORDS).
+_FLOOD_NOW = re.compile(r"(น้ำท่วม|ท่วมขัง|ท่วมสูง)[^\n]{0,60}?(เข้าบ้าน|หัวเข่า|เอว|\d+\s*(?:-\s*\d+\s*)?ซม|สูง)")
+_SOURCE_KINDS = {
+    "complaint": ("traffy", "ticket", "1555", "ร้องเรียน", "fondue"),
+    "social": (
+        "social",
+        "post",
+        "comment",
+        "facebook",
+        "twitter",
+        "x.com",
+        "pantip",
+        "tiktok",
+        "youtube",
+        "instagram",
+        "line",
+        "wisesight",
+    ),
+    "news": (
+        "news",
+        "article",
+        "rss",
+        ".co.th",
+        ".com",
+        "thairath",
+        "dailynews",
+        "matichon",
+        "khaosod",
+        "ch3",
+        "thaipbs",
+        "bangkokpost",
+        "nation",
+        "prachachat",
+        "outlet",
+    ),
+}
+
+
+_NEGATION = re.compile(
+    r"(?:ไม่|ไม่มี|ไม่พบ|ยังไม่พบ|ปราศจาก)\s*(?:ผู้|คน)?\s*(?:ได้รับ)?\s*(?:บาดเจ็บ\s*(?:และ|หรือ))?\s*$"
+)
+
+
+def _affirmed(body: str, word: str) -> bool:
+    """``word`` occurs at least once not right after a negation ("ไม่พบผู้บาดเจ็บ" is no injury)."""
+    start = body.find(word)
+    while start >= 0:
+        if not _NEGATION.search(body[max(0, start - 24) : start]):
+            return True
+        start = body.find(word, start + 1)
+    return False
+
+
+def source_kind(source: str | None) -> str:
+    value = (source or "").casefold()
+    if not value:
+        return "unknown"
+    for kind, needles in _SOURCE_KINDS.items():
+        if any(n in value for n in needles):
+            return kind
+    return "other"
+
+
+def _int(value: Any) -> int:
+    try:
+        return max(0, int(value or 0))
+    except (TypeError, ValueError):
+        return 0
+
+
+@dataclass
+class Signals:
+    places: Places
+    districts: list[str]  # bare names, best first
+    district_from: str  # field | coordinates | text | ""
+    problems: list[str]
+    harms: list[str]
+    bma_hits: list[str]
+    positives: list[str]
+    lasting: list[str]
+    source: str
+    likes: int = 0
+    shares: int = 0
+    comments: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def reach(self) -> int:
+        return self.likes + 3 * self.shares + 2 * self.comments
+
+    @property
+    def spreading(self) -> bool:
+        return self.shares >= 300 or self.comments >= 150 or self.likes >= 2000
+
+    @property
+    def viral(self) -> bool:
+        return self.shares >= 3000 or self.comments >= 1500 or self.likes >= 20000
+
+    @property
+    def strong_place(self) -> bool:
+        return any(h.strong for h in self.places.districts) or self.district_from in ("field", "coordinates")
+
+    def tokens(self) -> list[str]:
+        """Signal tokens appended to the model text (names start with ``zz`` so that no Thai word clashes)."""
+        out = [f"zzsrc{self.source}"]
+        if self.strong_place:
+            out.append("zzplacestrong")
+        if self.places.districts:
+            out.append("zzplace")
+        if self.places.bangkok_mentions:
+            out.append("zzbangkok")
+        if self.places.other_provinces:
+            out.append("zzprovince")
+            if not self.places.districts and not self.places.bangkok_mentions:
+                out.append("zzprovinceonly")
+        if self.bma_hits:
+            out.append("zzbma")
+        if self.harms:
+            out.append("zzharm")
+        if self.lasting:
+            out.append("zzlasting")
+        if self.spreading:
+            out.append("zzspreading")
+        if self.viral:
+            out.append("zzviral")
+        return out
+
+    def dense(self) -> list[float]:
+        """Dense features for the impact model (order fixed by DENSE_NAMES)."""
+        strong = sum(1 for h in self.places.districts if h.strong)
+        return [
+            min(strong, 3) / 3,
+            min(len(self.places.districts), 5) / 5,
+            min(len(self.places.bangkok_mentions), 3) / 3,
+            min(len(self.places.other_provinces), 3) / 3,
+            min(len(self.bma_hits), 3) / 3,
+            min(sum(PROBLEM_WORDS[w] for w in self.problems), 4.0) / 4,
+            min(len(self.harms), 2) / 2,
+            min(len(self.lasting), 2) / 2,
+            min(len(self.positives), 2) / 2,
+            math.log1p(self.reach) / 12,
+            float(self.spreading),
+            float(self.viral),
+            float(self.source == "news"),
+            float(self.source == "social"),
+            float(self.source == "complaint"),
+            float(self.district_from in ("field", "coordinates")),
+        ]
+
+
+DENSE_NAMES = (
+    "strong_places",
+    "places",
+    "bangkok_words",
+    "other_provinces",
+    "bma_words",
+    "problem_weight",
+    "harm",
+    "lasting",
+    "positive",
+    "reach",
+    "spreading",
+    "viral",
+    "src_news",
+    "src_social",
+    "src_complaint",
+    "located",
+)
+
+
+def read_signals(
+    gaz: Gazetteer,
+    body: str,
+    engagement: Mapping[str, Any] | None = None,
+    source: str | None = None,
+    district: str | None = None,
+    lat: Any = None,
+    lon: Any = None,
+) -> Signals:
+    """All signals of one normalised text (title and body joined)."""
+    found = gaz.find(body)
+    districts = list(found.district_names)
+    district_from = "text" if districts else ""
+    at = None
+    if lat is not None and lon is not None and fix_coordinates(lat, lon) is not None:
+        at = gaz.district_at(lat, lon)
+    given = None
+    if district:
+        bare = str(district).strip().removeprefix("สำนักงานเขต").removeprefix("เขต").strip()
+        given = bare if gaz.office_of(bare) else None
+    for name, origin in ((at, "coordinates"), (given, "field")):
+        if name:
+            if name in districts:
+                districts.remove(name)
+            districts.insert(0, name)
+            district_from = origin
+    lowered = body.casefold()
+    harms = sorted({URGENT_WORDS[w] for w in URGENT_WORDS if _affirmed(body, w)})
+    if _FLOOD_NOW.search(body):
+        harms = sorted({*harms, "น้ำท่วมสูง"})
+    engagement = engagement or {}
+    return Signals(
+        places=found,
+        districts=districts,
+        district_from=district_from,
+        problems=[w for w in PROBLEM_WORDS if w.casefold() in lowered],
+        harms=harms,
+        bma_hits=[w for w in BMA_WORDS if w.casefold() in lowered],
+        positives=[w for w in POSITIVE_WORDS if w in body],
+        lasting=[w for w in LASTING_WORDS if w in body],
+        source=source_kind(source),
+        likes=_int(engagement.get("likes")),
+        shares=_int(engagement.get("shares")),
+        comments=_int(engagement.get("comments")),
+    )

@@ -1,0 +1,436 @@
+"""``bkkwatch train``: rebuild the shipped models from the shared data sets and the working group's
+decisions in the database.
+
+Sets (under ``--data-dir``, default ``../shared/data`` from the project root): ``traffy/train.jsonl.gz``
+(agencies, relevance; district centroids), ``wisesight_sentiment/{train,valid}.jsonl.gz`` (sentiment;
+social posts as "not ours" for relevance), ``news_th/articles.jsonl.gz`` (relevance, by the outlet's
+section). The repository's development set (``classify/data/devset.jsonl``) trains the impact head; its
+items are kept out of every other model's training data, so that it can evaluate relevance honestly.
+A model whose sets are missing is kept as shipped, and the report says so.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import random
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from statistics import median
+from typing import Any
+
+import numpy as np
+
+from bkkwatch.registry import Registry, shipped_registry
+from classify.modelstore import MODEL_DIR, TRAFFY_LICENCE_NOTE, file_digest, save
+from classify.places import DATA_DIR, Gazetteer, fix_coordinates, gazetteer
+from classify.scorer import Prepared, impact_features, model_input, prepare, prepare_item, sentiment_input
+
+SETS = {
+    "traffy": "traffy/train.jsonl.gz",
+    "wisesight_train": "wisesight_sentiment/train.jsonl.gz",
+    "wisesight_valid": "wisesight_sentiment/valid.jsonl.gz",
+    "news_th": "news_th/articles.jsonl.gz",
+}
+DEVSET = DATA_DIR / "devset.jsonl"
+HOLDOUT_PERCENT = 20  # Traffy tickets held out of the agency model for evaluation (by ticket id)
+MIN_AGENCY_EXAMPLES = 3
+HASH_BITS = 18
+AGENCY_WEIGHTS_KEPT = 2500
+SEED = 20261124
+
+
+def default_data_dir() -> Path:
+    return Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+
+
+def locate(data_dir: Path) -> tuple[dict[str, Path], list[str]]:
+    """The sets present under data_dir, and a readable line for each one missing."""
+    found: dict[str, Path] = {}
+    missing: list[str] = []
+    for name, rel in SETS.items():
+        path = data_dir / rel
+        if path.is_file():
+            found[name] = path
+        else:
+            missing.append(f"{name} ({path})")
+    return found, missing
+
+
+def read_jsonl_gz(path: Path) -> list[dict[str, Any]]:
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def read_devset(path: Path | None = None) -> list[dict[str, Any]]:
+    path = path or DEVSET
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def ticket_key(ticket_id: str) -> str:
+    """A Traffy ticket id without its ``YYYY-`` prefix (the same ticket appears with and without)."""
+    head, _, tail = ticket_id.partition("-")
+    return tail if head.isdigit() and len(head) == 4 and tail else ticket_id
+
+
+def is_holdout(ticket_id: str) -> bool:
+    digest = int(hashlib.sha1(("bkkwatch:" + ticket_key(ticket_id)).encode()).hexdigest(), 16)
+    return digest % 100 < HOLDOUT_PERCENT
+
+
+def traffy_records(path: Path, registry: Registry | None = None) -> list[dict[str, Any]]:
+    """Traffy rows with their agencies resolved to registry codes (placeholders dropped) and coordinates
+    put the right way round."""
+    registry = registry or shipped_registry()
+    out = []
+    for row in read_jsonl_gz(path):
+        entries = registry.resolve_many(row.get("organization") or "")
+        point = fix_coordinates(row.get("lat"), row.get("lon"))
+        out.append(
+            {
+                "id": str(row["id"]),
+                "text": row.get("text") or "",
+                "source": "traffy",
+                "district": row.get("district"),
+                "lat": point[0] if point else None,
+                "lon": point[1] if point else None,
+                "codes": [e.code for e in entries],
+                "type": row.get("type") or [],
+                "holdout": is_holdout(str(row["id"])),
+            }
+        )
+    return out
+
+
+def district_centroids(records: Iterable[dict[str, Any]], gaz: Gazetteer) -> dict[str, list[float]]:
+    """Median coordinates of the Traffy tickets of each district (50 numbers pairs; aggregate facts)."""
+    points: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    for r in records:
+        bare = str(r.get("district") or "").removeprefix("เขต").strip()
+        if r.get("lat") is not None and gaz.office_of(bare):
+            points[bare].append((float(r["lat"]), float(r["lon"])))
+    return {
+        k: [round(median(p[0] for p in v), 5), round(median(p[1] for p in v), 5)]
+        for k, v in sorted(points.items())
+        if len(v) >= 3
+    }
+
+
+@dataclass
+class TrainingSets:
+    """What each model is trained on; built before any fitting so tests can look at it."""
+
+    relevance: list[tuple[dict[str, Any], int]] = field(default_factory=list)
+    impact: list[tuple[dict[str, Any], int]] = field(default_factory=list)
+    agencies: list[tuple[dict[str, Any], list[str]]] = field(default_factory=list)
+    sentiment: list[tuple[str, str]] = field(default_factory=list)
+    digests: dict[str, str] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def build_training_sets(
+    data_dir: Path | None,
+    decisions: Sequence[dict[str, Any]] = (),
+    devset: Sequence[dict[str, Any]] | None = None,
+    registry: Registry | None = None,
+) -> TrainingSets:
+    registry = registry or shipped_registry()
+    rng = random.Random(SEED)
+    sets = TrainingSets()
+    found, sets.missing = (
+        locate(data_dir) if data_dir is not None else ({}, [f"{name} (no data directory)" for name in SETS])
+    )
+    devset = list(devset) if devset is not None else read_devset()
+    sets.digests["devset"] = hashlib.sha256(DEVSET.read_bytes()).hexdigest() if DEVSET.exists() else "absent"
+    for name, path in found.items():
+        sets.digests[name] = file_digest(path)
+    held = {item["id"] for item in devset}
+
+    if "traffy" in found:
+        records = traffy_records(found["traffy"], registry)
+        fit = [r for r in records if not r["holdout"] and f"traffy:{r['id']}" not in held]
+        for r in fit:
+            if r["codes"]:
+                sets.agencies.append((r, r["codes"]))
+        sample = rng.sample(fit, min(2500, len(fit)))
+        sets.relevance.extend((r, 1) for r in sample)
+    if "news_th" in found:
+        for r in read_jsonl_gz(found["news_th"]):
+            if f"news:{r['id']}" in held:
+                continue
+            item = {
+                "id": r["id"],
+                "title": r.get("title") or "",
+                "text": r.get("text") or "",
+                "source": "news",
+            }
+            sets.relevance.append((item, int(r.get("source_category") == "bangkok")))
+    if "wisesight_train" in found:
+        rows = read_jsonl_gz(found["wisesight_train"])
+        sets.sentiment = [(r["texts"], r["category"]) for r in rows]
+        keep = [i for i in range(len(rows)) if f"wisesight:train:{i}" not in held]
+        for i in rng.sample(keep, min(3000, len(keep))):
+            sets.relevance.append(({"id": f"w{i}", "text": rows[i]["texts"], "source": "social"}, 0))
+    for item in devset:
+        sets.impact.append((item, int(item["impact"] >= 2)))
+    # The working group's decisions: a confirmed candidate is about Bangkok and matters (impact >= 2);
+    # a dismissed one did not matter enough; the agencies people set on an issue are the right ones.
+    for row in decisions:
+        sets.relevance.extend([(row, 1)] * 2 if row["confirmed"] else [])
+        sets.impact.extend([(row, int(bool(row["confirmed"])))] * 2)
+        if row.get("agencies"):
+            sets.agencies.extend([(row, list(row["agencies"]))] * 3)
+    if decisions:
+        sets.notes.append(f"{len(decisions)} documents from the working group's decisions")
+    return sets
+
+
+def _pipeline(model: Any) -> Any:
+    """Hashed word and word-pair counts (no vocabulary to store: a small, fast-loading file; the same for
+    every model, so the scorer hashes a document once), TF-IDF weights, then the model."""
+    from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
+    from sklearn.pipeline import Pipeline
+
+    return Pipeline(
+        [
+            (
+                "hash",
+                HashingVectorizer(
+                    token_pattern=r"\S+",
+                    ngram_range=(1, 2),
+                    n_features=2**HASH_BITS,
+                    alternate_sign=False,
+                    norm=None,
+                    dtype=np.float32,
+                ),
+            ),
+            ("tfidf", TfidfTransformer(sublinear_tf=True)),
+            ("model", model),
+        ]
+    )
+
+
+def _fit_sentiment(docs: Sequence[Prepared], labels: Sequence[str]) -> Any:
+    """Words (the shared hashed counts) and character n-grams of the words: characters carry the
+    spelling play of social posts (มากกก, 555, ชิมิ). C chosen by 3-fold cross-validation on train."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
+    from sklearn.pipeline import Pipeline
+    from sklearn.svm import LinearSVC
+
+    chars = Pipeline(
+        [
+            (
+                "hash",
+                HashingVectorizer(
+                    analyzer="char_wb",
+                    ngram_range=(1, 4),
+                    n_features=2**HASH_BITS,
+                    alternate_sign=False,
+                    norm=None,
+                    dtype=np.float32,
+                ),
+            ),
+            ("tfidf", TfidfTransformer(sublinear_tf=True)),
+        ]
+    )
+    words = _pipeline(None).steps[:2]
+    model = Pipeline(
+        [
+            ("features", ColumnTransformer([("words", Pipeline(words), 0), ("chars", chars, 1)])),
+            ("model", LinearSVC(C=0.1, class_weight="balanced", random_state=0)),
+        ]
+    )
+    model.fit(sentiment_input(docs), list(labels))
+    _shrink(model.named_steps["model"])
+    return model
+
+
+def _fit_relevance(docs: Sequence[Prepared], labels: Sequence[int]) -> Any:
+    from sklearn.linear_model import LogisticRegression
+
+    model = _pipeline(LogisticRegression(C=4.0, max_iter=2000))
+    model.fit([model_input(d) for d in docs], list(labels))
+    _shrink(model.named_steps["model"])
+    return model
+
+
+def _fit_agencies(docs: Sequence[Prepared], labels: Sequence[list[str]]) -> tuple[Any, list[str]]:
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.multiclass import OneVsRestClassifier
+    from sklearn.preprocessing import MultiLabelBinarizer
+
+    counts = Counter(code for codes in labels for code in codes)
+    classes = sorted(code for code, n in counts.items() if n >= MIN_AGENCY_EXAMPLES)
+    binarizer = MultiLabelBinarizer(classes=classes)
+    y = binarizer.fit_transform([[c for c in codes if counts[c] >= MIN_AGENCY_EXAMPLES] for codes in labels])
+    model = _pipeline(OneVsRestClassifier(LogisticRegression(C=8.0, solver="liblinear", random_state=0)))
+    model.fit([model_input(d) for d in docs], y)
+    for estimator in model.named_steps["model"].estimators_:
+        _prune(estimator, AGENCY_WEIGHTS_KEPT)
+    return model, classes
+
+
+def fit_impact(features: np.ndarray, labels: Sequence[int]) -> Any:
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(C=1.0, max_iter=2000).fit(features, list(labels))
+
+
+def _prune(estimator: Any, keep: int) -> None:
+    """Keep the ``keep`` largest weights of a one-class linear model, stored sparse: a 60-agency model
+    fits in a small file, and the weights dropped are the near-zero ones."""
+    import scipy.sparse as sp
+
+    coef = np.asarray(estimator.coef_, dtype=np.float32)
+    if coef.shape[1] > keep:
+        cut = np.partition(np.abs(coef).ravel(), -keep)[-keep]
+        coef = np.where(np.abs(coef) >= cut, coef, 0.0).astype(np.float32)
+    estimator.coef_ = sp.csr_matrix(coef)
+
+
+def _shrink(estimator: Any) -> None:
+    """float32 coefficients: half the file, the same decisions."""
+    if hasattr(estimator, "coef_") and isinstance(estimator.coef_, np.ndarray):
+        estimator.coef_ = estimator.coef_.astype(np.float32)
+
+
+def _base_meta(sets: TrainingSets, used: Sequence[str], **extra: Any) -> dict[str, Any]:
+    meta = {
+        "training_data": {k: sets.digests[k] for k in used if k in sets.digests},
+        "data_notes": [TRAFFY_LICENCE_NOTE] if "traffy" in used else [],
+        **extra,
+    }
+    meta["data_notes"] += [
+        "wisesight_sentiment: CC0-1.0",
+        "news_th: research/testing use; text (c) the outlets",
+        "devset: classify/data/devset.jsonl, labelled by one annotator (see README)",
+    ]
+    return meta
+
+
+def _timed(say: Callable[[str], None], label: str, func: Callable[[], Any]) -> Any:
+    import time
+
+    started = time.perf_counter()
+    result = func()
+    say(f"  {label}: {time.perf_counter() - started:.1f} s")
+    return result
+
+
+def _where(name: str, out_dir: Path) -> Path:
+    """A model just built in out_dir, else the shipped one (kept because its data were missing)."""
+    return out_dir if (out_dir / f"{name}.skops").exists() else MODEL_DIR
+
+
+def train_all(
+    data_dir: Path | None,
+    decisions: Sequence[dict[str, Any]] = (),
+    out_dir: Path | None = None,
+    say: Callable[[str], None] = print,
+    evaluate: bool = True,
+) -> dict[str, Any]:
+    """Build every model whose data is present, save it, and return a report."""
+    from classify.evaluate import evaluate_models
+    from classify.modelstore import load
+
+    out_dir = out_dir or MODEL_DIR
+    gaz = gazetteer()
+    sets = build_training_sets(data_dir, decisions)
+    for line in sets.missing:
+        say(f"missing data set: {line}")
+    report: dict[str, Any] = {"trained": [], "kept": [], "missing": sets.missing}
+    if sets.sentiment:
+        say(f"sentiment: {len(sets.sentiment)} wisesight posts")
+        posts = [prepare(gaz, text, source="social") for text, _ in sets.sentiment]
+        labels = [y for _, y in sets.sentiment]
+        save(
+            "sentiment",
+            _timed(say, "fit", lambda: _fit_sentiment(posts, labels)),
+            _base_meta(sets, ["wisesight_train"], offsets=[0.0, 0.0, 0.0, 0.0]),
+            out_dir,
+        )
+        report["trained"].append("sentiment")
+    else:
+        report["kept"].append("sentiment")
+    if "traffy" in sets.digests:
+        records = traffy_records(data_dir / SETS["traffy"])  # type: ignore[operator]
+        centroids = district_centroids(records, gaz)
+        (DATA_DIR / "district_centroids.json").write_text(
+            json.dumps(
+                {
+                    "source": "median coordinates of Traffy Fondue tickets per district "
+                    "(../shared/data/traffy, "
+                    "licence not stated upstream); aggregate facts only",
+                    "centroids": centroids,
+                },
+                ensure_ascii=False,
+                indent=0,
+            )
+            + "\n",
+            encoding="utf-8",
+        )
+    shared = {"traffy", "news_th", "wisesight_train"} & set(sets.digests)
+    if shared and len({y for _, y in sets.relevance}) == 2:
+        say(f"relevance: {len(sets.relevance)} items")
+        docs = [prepare_item(gaz, item) for item, _ in sets.relevance]
+        save(
+            "relevance",
+            _timed(say, "fit", lambda: _fit_relevance(docs, [y for _, y in sets.relevance])),
+            _base_meta(sets, ["traffy", "news_th", "wisesight_train"], decisions=len(decisions)),
+            out_dir,
+        )
+        report["trained"].append("relevance")
+    else:
+        report["kept"].append("relevance")
+    if "traffy" in sets.digests and sets.agencies:  # decisions alone are too few to replace the model
+        say(
+            f"agencies: {len(sets.agencies)} routed complaints "
+            f"(held-out {HOLDOUT_PERCENT}% by ticket id kept out)"
+        )
+        docs = [prepare_item(gaz, item) for item, _ in sets.agencies]
+        model, classes = _timed(
+            say, "fit", lambda: _fit_agencies(docs, [codes for _, codes in sets.agencies])
+        )
+        save(
+            "agencies",
+            model,
+            _base_meta(sets, ["traffy"], classes=classes, decisions=len(decisions)),
+            out_dir,
+        )
+        report["trained"].append("agencies")
+    else:
+        report["kept"].append("agencies")
+    # The impact head reads the relevance and sentiment models' outputs: fit it with the ones just saved.
+    relevance, _ = load("relevance", _where("relevance", out_dir))
+    sentiment, _ = load("sentiment", _where("sentiment", out_dir))
+    docs = [prepare_item(gaz, item) for item, _ in sets.impact]
+    bangkok = relevance.predict_proba([model_input(d) for d in docs])[:, 1]
+    negative = sentiment.predict(sentiment_input(docs)) == "neg"
+    features = np.asarray(
+        [
+            impact_features(d.signals, float(b), float(n))
+            for d, b, n in zip(docs, bangkok, negative, strict=True)
+        ]
+    )
+    save(
+        "impact",
+        fit_impact(features, [y for _, y in sets.impact]),
+        _base_meta(sets, ["devset"], decisions=len(decisions), n=len(features)),
+        out_dir,
+    )
+    report["trained"].append("impact")
+    complete = all((out_dir / f"{name}.skops").exists() for name in ("relevance", "sentiment", "agencies"))
+    if evaluate and data_dir is not None and complete:
+        scores = evaluate_models(data_dir, out_dir, say=say)
+        for name in ("relevance", "sentiment", "impact", "agencies"):
+            path = out_dir / f"{name}.meta.json"
+            meta = json.loads(path.read_text(encoding="utf-8"))
+            meta["evaluation"] = scores
+            path.write_text(json.dumps(meta, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        report["evaluation"] = scores
+    return report

@@ -1,0 +1,159 @@
+"""The shipped models: loading checks, scoring on real-looking items, the command-line contract."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from classify.modelstore import MODEL_DIR, ModelError, load, save
+from classify.scorer import ModelScorer, default_model_scorer
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def scorer() -> ModelScorer:
+    return default_model_scorer()
+
+
+def test_save_and_load_round_trip_with_metadata(tmp_path: Path) -> None:
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression().fit([[0.0], [1.0]], [0, 1])
+    save("tiny", model, {"training_data": {"x": "abc"}, "data_notes": ["note"]}, tmp_path)
+    loaded, meta = load("tiny", tmp_path)
+    assert loaded.predict([[1.0]])[0] == 1
+    assert meta["training_data"] == {"x": "abc"} and "scikit-learn" in meta["versions"]
+    assert meta["created"] and meta["file_sha256"]
+
+
+def test_loading_refuses_other_library_versions(tmp_path: Path) -> None:
+    from sklearn.linear_model import LogisticRegression
+
+    save("tiny", LogisticRegression().fit([[0.0], [1.0]], [0, 1]), {}, tmp_path)
+    path = tmp_path / "tiny.meta.json"
+    meta = json.loads(path.read_text())
+    meta["versions"]["scikit-learn"] = "0.24.2"
+    path.write_text(json.dumps(meta))
+    with pytest.raises(ModelError, match=r"scikit-learn 0\.24\.2 \(saved\).*bkkwatch train"):
+        load("tiny", tmp_path)
+
+
+def test_loading_refuses_a_changed_file(tmp_path: Path) -> None:
+    from sklearn.linear_model import LogisticRegression
+
+    save("tiny", LogisticRegression().fit([[0.0], [1.0]], [0, 1]), {}, tmp_path)
+    (tmp_path / "tiny.skops").write_bytes(b"not a model")
+    with pytest.raises(ModelError, match="digest"):
+        load("tiny", tmp_path)
+
+
+def test_shipped_models_are_small_and_carry_their_metadata() -> None:
+    for name in ("relevance", "sentiment", "impact", "agencies"):
+        assert (MODEL_DIR / f"{name}.skops").stat().st_size < 6 * 2**20, name
+        meta = json.loads((MODEL_DIR / f"{name}.meta.json").read_text(encoding="utf-8"))
+        assert meta["versions"]["scikit-learn"] and meta["training_data"] and meta["created"]
+    agencies = json.loads((MODEL_DIR / "agencies.meta.json").read_text(encoding="utf-8"))
+    assert any("licence NOT stated" in note for note in agencies["data_notes"])
+
+
+def test_a_flooded_bangkok_street_is_relevant_urgent_and_routed(scorer: ModelScorer) -> None:
+    result = scorer.score(
+        "น้ำท่วมขังสูง 50 ซม. บนถนนรัชดาภิเษก หน้าสถานีรัชดาภิเษก เขตห้วยขวาง รถเล็กผ่านไม่ได้ "
+        "ชาวบ้านเดือดร้อน ร้องเรียนสำนักงานเขตแล้วไม่มีการแก้ไข",
+        "น้ำท่วมรัชดา",
+        {"shares": 800, "comments": 300},
+        "news",
+    )
+    assert result.bangkok >= 0.7
+    assert result.level == 3 and result.urgent and result.impact >= 0.85
+    names = [a["name"] for a in result.agencies]
+    assert "สำนักงานเขตห้วยขวาง" in names[:3] and "สำนักการระบายน้ำ" in names
+    assert all(isinstance(a["external"], bool) for a in result.agencies)
+    assert result.places[0] == "ห้วยขวาง"
+    assert "เขตห้วยขวาง" in result.explanation and "ยอดแชร์สูง" in result.explanation
+
+
+def test_another_province_and_a_product_post_are_not_ours(scorer: ModelScorer) -> None:
+    udon = scorer.score("ฝนตกหนักในตัวเมืองอุดรธานี น้ำท่วมหลายชุมชน จ.อุดรธานี เทศบาลเร่งระบายน้ำ", "", None, "news")
+    assert udon.bangkok < 0.5 and udon.level == 0 and udon.agencies == []
+    assert "จังหวัดอื่น: อุดรธานี" in udon.explanation
+    post = scorer.score("รีวิวลิปสติกสีใหม่ ติดทนมาก ชอบมากกก 😍", source_kind="social")
+    assert post.bangkok < 0.5 and post.sentiment == "pos" and not post.urgent
+
+
+def test_location_puts_the_district_office_first(scorer: ModelScorer) -> None:
+    with_field = scorer.score("ไฟส่องสว่างในซอยดับ มืดมาก", source_kind="traffy", district="บางแค")
+    assert with_field.agencies[0]["name"] == "สำนักงานเขตบางแค"
+    swapped = scorer.score("ไฟส่องสว่างในซอยดับ มืดมาก", source_kind="traffy", lat=100.5532, lon=13.8024)
+    assert swapped.agencies[0]["name"] == "สำนักงานเขตจตุจักร" and swapped.places == ["จตุจักร"]
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "bkkwatch"), *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
+
+
+def test_score_command_keeps_order_and_names_the_malformed_line(tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    rows = [
+        {
+            "id": "a",
+            "text": "ขยะล้นถังหน้าตลาดบางกะปิ ส่งกลิ่นเหม็น",
+            "source": "traffy",
+            "engagement": {"likes": 3, "shares": 0, "comments": 1},
+        },
+        "{not json",
+        {"id": "b", "text": "ขายรถมือสอง สภาพดี", "title": "ขายรถ", "lat": 13.75, "lon": 100.5},
+        {"text": "no id"},
+    ]
+    source.write_text(
+        "\n".join(r if isinstance(r, str) else json.dumps(r, ensure_ascii=False) for r in rows) + "\n",
+        encoding="utf-8",
+    )
+    target = tmp_path / "out.jsonl"
+    done = _run("score", "--input", str(source), "--output", str(target))
+    assert done.returncode == 2
+    assert "line 2" in done.stderr and "line 4" in done.stderr and "Traceback" not in done.stderr
+    out = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
+    assert [o["id"] for o in out] == ["a", "b"]
+    for o in out:
+        assert set(o) >= {
+            "bangkok",
+            "sentiment",
+            "impact",
+            "level",
+            "urgent",
+            "agencies",
+            "places",
+            "explanation",
+        }
+        assert o["sentiment"] in ("pos", "neu", "neg", "q") and isinstance(o["level"], int)
+    assert out[0]["bangkok"] > out[1]["bangkok"]
+
+
+def test_score_command_missing_input_is_one_line(tmp_path: Path) -> None:
+    done = _run("score", "--input", str(tmp_path / "nope.jsonl"), "--output", str(tmp_path / "o.jsonl"))
+    assert done.returncode == 2 and "nope.jsonl" in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "o.jsonl").exists()
+
+
+def test_models_from_other_versions_are_refused_by_the_command(tmp_path: Path) -> None:
+    copy = tmp_path / "models"
+    shutil.copytree(MODEL_DIR, copy)
+    meta = json.loads((copy / "sentiment.meta.json").read_text())
+    meta["versions"]["numpy"] = "1.0.0"
+    (copy / "sentiment.meta.json").write_text(json.dumps(meta))
+    with pytest.raises(ModelError, match="numpy"):
+        ModelScorer(copy)
+    assert sys.version_info >= (3, 11)

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import pytest
+
+from classify.places import fix_coordinates, gazetteer
+from classify.text import TOKENIZER_ENGINE, model_text, normalize, tokenize
+
+
+def test_normalize_digits_zero_width_repeats_and_thai_order() -> None:
+    text = normalize("ถนนพังงงงงง\u200b ซอย ๑๒  เเล้ว")
+    assert "12" in text and "\u200b" not in text
+    assert "งงงง" not in text
+    assert "แล้ว" in text  # two เ made one แ (pythainlp normalize)
+
+
+def test_one_tokeniser_and_the_model_text_drops_urls_and_emoji() -> None:
+    assert TOKENIZER_ENGINE == "nlpo3"
+    assert tokenize("ถนนทรุดที่เขตลาดพร้าว") == ["ถนน", "ทรุด", "ที่", "เขต", "ลาดพร้าว"]
+    words = model_text(normalize("น้ำท่วม 😱😱 https://example.com/x ดูที่ www.foo.th"), ["zzsrcnews"]).split()
+    assert "น้ำท่วม" in words and words[-1] == "zzsrcnews"
+    assert not any("http" in w or "www" in w or "😱" in w for w in words)
+
+
+def test_gazetteer_finds_districts_landmarks_short_forms_and_other_provinces() -> None:
+    gaz = gazetteer()
+    found = gaz.find("น้ำท่วมหน้าสถานีหมอชิต ถนนเป็นหลุมที่แขวงคลองตัน")
+    assert found.district_names[:2] == ["จตุจักร", "คลองเตย"] or set(found.district_names) >= {
+        "จตุจักร",
+        "คลองเตย",
+    }
+    assert "สถานีหมอชิต" in found.landmarks
+    assert gaz.find("ไฟดับที่ลาดกะบัง").district_names == ["ลาดกระบัง"]
+    other = gaz.find("น้ำท่วมตัวเมือง จ.อุดรธานี")
+    assert other.district_names == [] and other.other_provinces == ["อุดรธานี"]
+    assert gaz.find("รถติดถนนกำแพงเพชร").other_provinces == []  # a Bangkok street named after a province
+
+
+def test_hospital_names_do_not_place_an_item_in_bangkok() -> None:
+    assert gazetteer().find("โรงพยาบาลกรุงเทพพัทยา จัดงาน").bangkok_mentions == []
+    assert gazetteer().find("ผู้ว่าฯ กทม. ลงพื้นที่").bangkok_mentions
+
+
+@pytest.mark.parametrize("lat,lon", [(13.8024, 100.5532), (100.5532, 13.8024)])  # as given, and swapped
+def test_coordinates_to_district_either_way_round(lat: float, lon: float) -> None:
+    assert fix_coordinates(lat, lon) == (13.8024, 100.5532)
+    assert gazetteer().district_at(lat, lon) == "จตุจักร"
+
+
+def test_points_outside_bangkok_have_no_district() -> None:
+    assert gazetteer().district_at(18.79, 98.98) is None  # Chiang Mai
+    assert fix_coordinates("x", None) is None
