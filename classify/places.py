@@ -185,20 +185,24 @@ class Gazetteer:
         return list(self._office)
 
     def find(self, text: str) -> Places:
-        hits: list[PlaceHit] = []
-        if self._district_re is not None:
-            for match in self._district_re.finditer(text):
-                bucket = self._forms[match.group(0)]
-                following = text[match.end() : match.end() + 3]
-                if bucket[0].name == "พระนคร" and following.startswith("ศรี"):
-                    continue  # พระนครศรีอยุธยา is a province
-                hits.extend(bucket)
         provinces: dict[str, None] = {}
+        province_spans: list[tuple[int, int]] = []
         for match in self._province_re.finditer(text):
             before = text[max(0, match.start() - 9) : match.start()].rstrip()
             if before.endswith(_STREET_WORDS):
                 continue  # ถนนกำแพงเพชร, แยกนนทบุรี: Bangkok streets named after provinces
             provinces.setdefault(re.sub(_PROVINCE_PREFIX, "", match.group(0)), None)
+            province_spans.append(match.span())
+        hits: list[PlaceHit] = []
+        if self._district_re is not None:
+            for match in self._district_re.finditer(text):
+                if any(start < match.end() and match.start() < end for start, end in province_spans):
+                    continue  # inside a province's name: ศรีอยุธยา (a road) in พระนครศรีอยุธยา
+                bucket = self._forms[match.group(0)]
+                following = text[match.end() : match.end() + 3]
+                if bucket[0].name == "พระนคร" and following.startswith("ศรี"):
+                    continue  # พระนครศรีอยุธยา is a province
+                hits.extend(bucket)
         bangkok: list[str] = []
         for m in self._bangkok_re.finditer(text):
             before = text[max(0, m.start() - 10) : m.start()].rstrip()

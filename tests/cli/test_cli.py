@@ -27,7 +27,7 @@ def run(args: list[str], tmp_path: Path, **env: str) -> subprocess.CompletedProc
     }
     environ.pop("BKKWATCH_ALLOW_PRIVATE_HOSTS", None)
     return subprocess.run(
-        [sys.executable, "-m", "bkkwatch.cli", *args],
+        [sys.executable, "-m", "bkkwatch", *args],
         cwd=tmp_path,
         env=environ,
         capture_output=True,
