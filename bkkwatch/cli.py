@@ -313,6 +313,9 @@ def version() -> None:
     out.print(f"bkkwatch {__version__}")
 
 
+from bkkwatch.cli_stories import register as _register_stories; _register_stories(app)  # noqa: E402
+
+
 def main() -> None:
     """Entry point: bad input gives one readable line and exit status 2, never a traceback."""
     try:
