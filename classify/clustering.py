@@ -99,8 +99,8 @@ def _neighbours(cell: tuple[int, int]) -> list[tuple[int, int]]:
 class StoryClusterer:
     def __init__(self, new_story_key: Callable[[], Hashable] | None = None, open_days: float = 7.0,
                  recurrence_days: float = 365.0) -> None:
-        counter = itertools.count(1)
-        self.new_story_key = new_story_key or (lambda: f"s{next(counter)}")
+        self.new_story_key: Callable[[], Hashable] = new_story_key or self._next_key
+        self.story_counter = 0
         self.open_for = timedelta(days=open_days)
         self.recurrence_for = timedelta(days=recurrence_days)
         self.dups = DuplicateIndex()
@@ -161,6 +161,11 @@ class StoryClusterer:
         if report.tags and story.tags and set(report.tags) & set(story.tags):
             score += 0.06
         return score
+
+    def _next_key(self) -> Hashable:
+        """s1, s2, ...: kept in the saved state, so a loaded index never reuses a key."""
+        self.story_counter += 1
+        return f"s{self.story_counter}"
 
     # --- time --------------------------------------------------------------------------------
 
@@ -366,7 +371,7 @@ class StoryClusterer:
 
     def save(self, path: Path) -> None:
         state = dict(self.__dict__)
-        state.pop("new_story_key")
+        state.pop("new_story_key")  # a function: the loader supplies its own
         tmp = path.with_suffix(path.suffix + ".tmp")
         with tmp.open("wb") as fh:
             pickle.dump({"version": STATE_VERSION, "state": state}, fh, protocol=pickle.HIGHEST_PROTOCOL)

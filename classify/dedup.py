@@ -1,6 +1,6 @@
 """Duplicates: exact (canonical URL, content hash) and near-identical (MinHash LSH over shingles).
 
-Shingles are character 5-grams of the normalised text with spaces and punctuation removed. Thai is
+Shingles are character 4-grams of the normalised text with spaces and punctuation removed. Thai is
 written without spaces between words, so character shingles need no tokenizer; on the labelled set
 (classify/eval_data/stories) they matched word shingles from pythainlp's ``newmm`` in quality and
 were several times faster (figures in classify/eval_data/stories/README.md).
@@ -29,9 +29,9 @@ from datetime import datetime, timedelta
 import numpy as np
 from datasketch import LeanMinHash, MinHashLSH
 
-SHINGLE = 5
+SHINGLE = 4
 NUM_PERM = 64
-DUP_JACCARD = 0.72  # confirmed near-duplicate: shingle-set Jaccard at least this
+DUP_JACCARD = 0.7  # confirmed near-duplicate: shingle-set Jaccard at least this
 LSH_THRESHOLD = 0.6  # candidate retrieval, a little below the confirmation threshold
 SAME_PLACE_METRES = 300.0
 _MERSENNE = np.uint64((1 << 61) - 1)
@@ -42,7 +42,7 @@ _B = _rng.randint(0, 1 << 31, size=NUM_PERM, dtype=np.int64).astype(np.uint64)
 
 _URLS = re.compile(r"https?://\S+|www\.\S+")
 _HASHTAGS = re.compile(r"#\S+")
-_NOISE = re.compile(r"[\W_]+", re.UNICODE)
+_NOISE = re.compile(r"[^\w\u0e00-\u0e7f]+|_")  # \w alone drops Thai vowel and tone marks
 _THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 
 
