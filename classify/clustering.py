@@ -35,9 +35,10 @@ from classify.dedup import DocPrint, DuplicateIndex, fix_latlon, metres_between,
 
 GRAM = 4
 TEXT_CHARS = 600  # opening of the text used for story similarity
-DOC_TERMS = 40  # strongest terms kept per report
-STORY_TERMS = 120  # strongest terms kept per story centroid
-POSTING_TERMS = 12  # rarest terms of a report looked up / indexed
+DOC_TERMS = 100  # strongest terms kept per report
+STORY_TERMS = 200  # strongest terms kept per story centroid
+POSTING_TERMS = 40  # strongest terms of a story in the inverted index
+MAX_POSTING = 400  # terms held by more open stories than this are not used to find candidates
 CELL_DEG = 0.0025  # ~270 m grid cells for coordinates
 JOIN = 0.34  # combined similarity needed to join a story
 RECUR = 0.30  # similarity for "the same matter again" to an earlier, closed story
@@ -246,8 +247,9 @@ class StoryClusterer:
                     recurrence_of = self.doc_story.get(duplicate_of)
         self._join(target, report, vec, when)
         self.dups.add(fingerprint, report.content_hash, report.canonical_url)
-        self.df.update(grams.keys())
-        self.n_docs += 1
+        if duplicate_of is None:  # copies would make a story's own words look common
+            self.df.update(grams.keys())
+            self.n_docs += 1
         self.doc_story[report.key] = target
         return Placement(report.key, target, duplicate_of, new, recurrence_of, round(similarity, 4))
 
@@ -287,10 +289,11 @@ class StoryClusterer:
 
     def _candidates(self, report: Report, vec: dict[str, float]) -> list[StoryProfile]:
         hits: Counter[Hashable] = Counter()
-        rare = heapq.nsmallest(POSTING_TERMS, vec, key=lambda g: self.df.get(g, 0))
-        for term in rare:
-            for key in self.postings.get(term, ()):
-                hits[key] += 1
+        for term in vec:
+            keys = self.postings.get(term)
+            if keys and len(keys) <= MAX_POSTING:  # a term in that many open stories tells nothing
+                for key in keys:
+                    hits[key] += 1
         found = [k for k, n in hits.most_common(25) if n >= 2]
         if report.point:
             for cell in _neighbours(_cell(report.point)):
@@ -358,10 +361,9 @@ class StoryClusterer:
         self._index(story)
 
     def _index(self, story: StoryProfile) -> None:
-        top = heapq.nlargest(STORY_TERMS // 2, story.centroid.items(), key=lambda kv: kv[1])
-        rare = heapq.nsmallest(POSTING_TERMS * 2, (g for g, _ in top), key=lambda g: self.df.get(g, 0))
-        story.indexed_terms = set(rare)
-        for term in rare:
+        top = heapq.nlargest(POSTING_TERMS, story.centroid.items(), key=lambda kv: kv[1])
+        story.indexed_terms = {g for g, _ in top}
+        for term in story.indexed_terms:
             self.postings.setdefault(term, set()).add(story.key)
         story.cells = {_cell(p) for p in story.points}
         for cell in story.cells:

@@ -38,12 +38,13 @@ from storage.stories import (
     new_story,
     person_decisions,
     story_documents,
+    tickets_between,
     traffy_tickets_near,
     window_documents,
 )
 
 WINDOW_DAYS = 45  # what a rebuilt index holds: the duplicate window (longer than a story stays open)
-_CACHE: dict[str, tuple[StoryClusterer, tuple[int, int]]] = {}
+_CACHE: dict[str, tuple[StoryClusterer, tuple[object, ...]]] = {}
 
 
 def report_of(document: Document, score: Score | None) -> Report:
@@ -145,7 +146,6 @@ def refresh_facts(session: Session, story: Story, model_version: str, now: datet
     central = most_central(documents)
     story.title = central.title or _first_sentence(central.text) or story.title
     story.summary = summary(central, documents)
-    story.traffy_tickets = traffy_tickets(documents, _nearby_tickets(session, documents, central))
     scored = [(d, scores[d.id]) for d in documents if d.id in scores]
     trend = {"rising": "รายงานเพิ่มขึ้น", "falling": "รายงานลดลง"}.get(str(pace["trend"]), "")
     if scored:
@@ -158,6 +158,7 @@ def refresh_facts(session: Session, story: Story, model_version: str, now: datet
         story.agencies = _merge_agencies([s.agencies for _, s in scored])
         places = Counter(p for _, s in scored for p in s.places)
         story.places = [p for p, _ in places.most_common()]
+    story.traffy_tickets = traffy_tickets(documents, _nearby_tickets(session, documents, central, story.places))
     story.updated_at = now
 
 
@@ -217,21 +218,30 @@ def summary(central: Document, documents: list[Document], limit: int = 280) -> s
     return text[: cut if cut > limit // 2 else limit] + "…"
 
 
-def _nearby_tickets(session: Session, documents: list[Document], central: Document) -> list[Document]:
-    """Tickets outside the story about the same place (within 300 m) and problem (shared wording)."""
-    points = [p for p in (fix_latlon(d.lat, d.lon) for d in documents) if p][:3]
-    if not points:
-        return []
+def _nearby_tickets(session: Session, documents: list[Document], central: Document,
+                    places: list[str]) -> list[Document]:
+    """Tickets outside the story about the same place and problem, reported while the story ran (or
+    a week before): within 300 m of its reports when they have coordinates, else naming one of its
+    places; and sharing its wording (character 4-gram Jaccard >= 0.1)."""
     members = {d.id for d in documents}
+    points = [p for p in (fix_latlon(d.lat, d.lon) for d in documents) if p][:3]
+    seen = [d.published_at or d.fetched_at for d in documents]
+    candidates: list[Document] = []
+    for lat, lon in points:
+        candidates += traffy_tickets_near(session, lat, lon)
+    if not points and places:
+        for ticket in tickets_between(session, min(seen) - timedelta(days=7), max(seen) + timedelta(days=1)):
+            where = f"{(ticket.extra or {}).get('district') or ''} {ticket.text}"
+            if any(place in where for place in places):
+                candidates.append(ticket)
     grams = _grams(f"{central.title}\n{central.text}")
     found: dict[int, Document] = {}
-    for lat, lon in points:
-        for ticket in traffy_tickets_near(session, lat, lon):
-            if ticket.id in members or ticket.id in found:
-                continue
-            other = _grams(ticket.text)
-            if grams and other and len(grams & other) / len(grams | other) >= 0.12:
-                found[ticket.id] = ticket
+    for ticket in candidates:
+        if ticket.id in members or ticket.id in found:
+            continue
+        other = _grams(ticket.text)
+        if grams and other and len(grams & other) / len(grams | other) >= 0.1:
+            found[ticket.id] = ticket
     return list(found.values())
 
 

@@ -52,12 +52,16 @@ def story_documents(session: Session, story_id: int) -> list[Document]:
     return list(session.scalars(select(Document).where(Document.story_id == story_id).order_by(Document.id)))
 
 
-def index_watermark(session: Session) -> tuple[int, int]:
-    """(documents in stories, newest such id): tells a cached story index whether the store moved on."""
-    count, newest = session.execute(
-        select(func.count(Document.id), func.coalesce(func.max(Document.id), 0)).where(Document.story_id.is_not(None))
+def index_watermark(session: Session) -> tuple[object, ...]:
+    """What a cached story index must agree with: documents in stories (count, newest id) and stories
+    (count, latest change). A person's merge or split, another process, or a rollback changes it."""
+    docs = session.execute(
+        select(func.count(Document.id), func.coalesce(func.max(Document.id), 0)).where(
+            Document.story_id.is_not(None)
+        )
     ).one()
-    return int(count), int(newest)
+    stories = session.execute(select(func.count(Story.id), func.max(Story.updated_at))).one()
+    return int(docs[0]), int(docs[1]), int(stories[0]), str(stories[1])
 
 
 def window_documents(session: Session, days: int) -> list[Document]:
@@ -99,6 +103,19 @@ def traffy_tickets_near(session: Session, lat: float, lon: float, metres: float 
             select(Document)
             .where(Document.kind == "ticket", Document.lat.between(lat - dlat, lat + dlat),
                    Document.lon.between(lon - dlon, lon + dlon))
+            .order_by(Document.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def tickets_between(session: Session, since: datetime, until: datetime, limit: int = 500) -> list[Document]:
+    """Traffy Fondue tickets reported in [since, until), newest first."""
+    when = func.coalesce(Document.published_at, Document.fetched_at)
+    return list(
+        session.scalars(
+            select(Document)
+            .where(Document.kind == "ticket", when >= since, when < until)
             .order_by(Document.id.desc())
             .limit(limit)
         )
