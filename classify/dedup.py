@@ -2,8 +2,8 @@
 
 Shingles are character 4-grams of the normalised text with spaces and punctuation removed. Thai is
 written without spaces between words, so character shingles need no tokenizer; on the labelled set
-(classify/eval_data/stories) they matched word shingles from pythainlp's ``newmm`` in quality and
-were several times faster (figures in classify/eval_data/stories/README.md).
+(classify/data/stories) they matched word shingles from pythainlp's ``newmm`` in quality and
+were several times faster (figures in classify/data/stories/README.md).
 
 MinHash signatures are computed with numpy (one vectorised pass per document) and indexed with
 datasketch's ``MinHashLSH``; a candidate is confirmed with the exact Jaccard similarity of the two

@@ -1,4 +1,4 @@
-"""Evaluation of duplicates and stories on the labelled set (classify/eval_data/stories/).
+"""Evaluation of duplicates and stories on the labelled set (classify/data/stories/).
 
 ``evaluate(data_dir)`` replays the labelled documents in time order through the same incremental
 clusterer the product uses and returns:
@@ -21,7 +21,7 @@ from pathlib import Path
 from classify.clustering import Report, StoryClusterer, parse_published
 from classify.dedup import fix_latlon
 
-SET_DIR = Path(__file__).resolve().parent / "eval_data" / "stories"
+SET_DIR = Path(__file__).resolve().parent / "data" / "stories"
 SET_FILE = "stories.jsonl"
 
 

@@ -1,6 +1,6 @@
 """Rebuild ``stories.jsonl`` (the labelled story/duplicate set) from ../shared/data and the hand decisions.
 
-    python classify/eval_data/stories/build.py [--data ../shared/data] [--proposals]
+    python classify/data/stories/build.py [--data ../shared/data] [--proposals]
 
 Step 1 (proposals): rules propose duplicate families and same-story groups from the Traffy rows'
 metadata (coordinates, time, the citizen's category) and a list of problem words; news articles
