@@ -116,7 +116,10 @@ class DocPrint:
 def places_disagree(a: DocPrint, b: DocPrint) -> bool:
     if a.point and b.point:
         return metres_between(a.point, b.point) > SAME_PLACE_METRES
-    return bool(a.district and b.district and a.district != b.district)
+    if a.district and b.district:  # some exports cut names short: ป้อมปราบศัตรูพ่า(ย)
+        x, y = sorted((a.district, b.district), key=len)
+        return not y.startswith(x)
+    return False
 
 
 @dataclass

@@ -106,7 +106,7 @@ def news_rows(data: Path) -> list[dict]:
     return out
 
 
-def propose(traffy: list[dict], news: list[dict]) -> tuple[Union, Union]:
+def propose(traffy: list[dict], news: list[dict], not_dup: set[str] = frozenset()) -> tuple[Union, Union]:
     stories, dups = Union(), Union()
     norm = {r["id"]: shingle_text(r["text"]) for r in traffy}
     when = {r["id"]: datetime.fromisoformat(r["published"]) for r in traffy}
@@ -119,7 +119,8 @@ def propose(traffy: list[dict], news: list[dict]) -> tuple[Union, Union]:
             if d > 300 or abs(when[a["id"]] - when[b["id"]]) > timedelta(days=7):
                 continue
             na, nb = norm[a["id"]], norm[b["id"]]
-            if na and (na == nb or difflib.SequenceMatcher(None, na, nb).ratio() >= 0.85):
+            copy = a["id"] not in not_dup and b["id"] not in not_dup
+            if copy and na and (na == nb or difflib.SequenceMatcher(None, na, nb).ratio() >= 0.85):
                 dups.join(a["id"], b["id"])
                 stories.join(a["id"], b["id"])
                 continue
@@ -147,8 +148,8 @@ def groups(u: Union, ids: list[str]) -> dict[str, list[str]]:
 def build(data: Path, show: bool = False) -> list[dict]:
     traffy, news = traffy_rows(data), news_rows(data)
     rows = traffy + news
-    stories, dups = propose(traffy, news)
     decisions = yaml.safe_load((HERE / "decisions.yaml").read_text(encoding="utf-8")) or {}
+    stories, dups = propose(traffy, news, set(decisions.get("not_duplicate") or []))
     ids = [r["id"] for r in rows]
     by_id = {r["id"]: r for r in rows}
     if show:
@@ -159,11 +160,6 @@ def build(data: Path, show: bool = False) -> list[dict]:
                     r = by_id[m]
                     print("   ", m, r.get("published", "")[:16], ",".join(r["type"]),
                           (r["title"] + " | " + r["text"]).replace("\n", " ")[:110])
-    for doc in decisions.get("not_duplicate") or []:
-        dups.parent[doc] = doc
-        for k, v in list(dups.parent.items()):
-            if v == doc and k != doc:
-                dups.parent[k] = k
     split = set(decisions.get("split") or [])
     story_of = {i: (f"split:{i}" if i in split else stories.find(i)) for i in ids}
     for group in decisions.get("join") or []:
