@@ -31,14 +31,24 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from classify.dedup import DocPrint, DuplicateIndex, fix_latlon, metres_between, shingle_hashes, shingle_text
+from classify.dedup import (
+    DocPrint,
+    DuplicateIndex,
+    fix_latlon,
+    metres_between,
+    shingle_hashes,
+    shingle_text,
+    signature,
+)
 
 GRAM = 4
-TEXT_CHARS = 600  # opening of the text used for story similarity
+TEXT_CHARS = 400  # opening of the text used for story similarity
 DOC_TERMS = 100  # strongest terms kept per report
-STORY_TERMS = 200  # strongest terms kept per story centroid
+STORY_TERMS = 150  # strongest terms kept per story centroid
 POSTING_TERMS = 40  # strongest terms of a story in the inverted index
-MAX_POSTING = 400  # terms held by more open stories than this are not used to find candidates
+MAX_CANDIDATES = 8  # stories compared in full per report (by shared terms), plus as many nearby
+MAX_POSTING = 80  # terms held by more open stories than this are not used to find candidates
+LOOKUP_TERMS = 40  # a report's strongest terms looked up in the inverted index
 CELL_DEG = 0.0025  # ~270 m grid cells for coordinates
 JOIN = 0.34  # combined similarity needed to join a story
 RECUR = 0.30  # similarity for "the same matter again" to an earlier, closed story
@@ -87,6 +97,10 @@ class StoryProfile:
     cells: set[tuple[int, int]] = field(default_factory=set)
     open: bool = True
     pinned: bool = False
+    norm: float = 0.0  # of the centroid, kept up to date by the clusterer
+
+    def renorm(self) -> None:
+        self.norm = math.sqrt(sum(w * w for w in self.centroid.values())) or 1.0
 
 
 def _cell(point: tuple[float, float]) -> tuple[int, int]:
@@ -139,16 +153,17 @@ class StoryClusterer:
         return {g: w / norm for g, w in top}
 
     @staticmethod
-    def _cosine(vec: dict[str, float], centroid: dict[str, float]) -> float:
+    def _cosine(vec: dict[str, float], story: StoryProfile) -> float:
+        centroid = story.centroid
         if not vec or not centroid:
             return 0.0
-        dot = sum(w * centroid.get(g, 0.0) for g, w in vec.items())
-        norm = math.sqrt(sum(w * w for w in centroid.values())) or 1.0
-        return dot / norm
+        get = centroid.get
+        dot = sum([w * get(g, 0.0) for g, w in vec.items()])
+        return dot / (story.norm or 1.0)
 
     def _similarity(self, report: Report, vec: dict[str, float], story: StoryProfile) -> float:
         """Text cosine plus place and tag evidence; -1 when the two cannot be one matter."""
-        score = self._cosine(vec, story.centroid)
+        score = self._cosine(vec, story)
         if score < MIN_TEXT:  # places alone never make a story: one citizen reports many problems on a walk
             return -1.0
         if report.point and story.points:
@@ -190,6 +205,7 @@ class StoryClusterer:
         story.open = False
         del self.stories[story.key]
         story.centroid = dict(heapq.nlargest(30, story.centroid.items(), key=lambda kv: kv[1]))
+        story.renorm()
         story.indexed_terms = set()
         self.closed[story.key] = story
         for cell in story.cells:
@@ -226,27 +242,33 @@ class StoryClusterer:
         when = self._advance(report.when)
         report.when = when
         hashes = shingle_hashes(report.title + "\n" + report.text)
+        sig = signature(hashes) if hashes.size else None
         fingerprint = DocPrint(report.key, hashes, when, report.point, report.district)
-        duplicate_of = self.dups.find(fingerprint, report.content_hash, report.canonical_url)
+        duplicate_of = self.dups.find(fingerprint, report.content_hash, report.canonical_url, sig=sig)
         fingerprint.duplicate_of = duplicate_of
-        grams = self._terms(report)
-        vec = self._vector(grams)
         recurrence_of: Hashable | None = None
         similarity = 1.0
         new = False
+        head_story = self.live(self.doc_story[duplicate_of]) if duplicate_of in self.doc_story else None
+        if story is None and head_story is not None and head_story in self.stories:
+            # a copy joins its family's open story and adds nothing to its words: the cheap path
+            self._touch(self.stories[head_story], when)
+            self.dups.add(fingerprint, report.content_hash, report.canonical_url, sig=sig)
+            self.doc_story[report.key] = head_story
+            return Placement(report.key, head_story, duplicate_of, False, None, 1.0)
+        grams = self._terms(report)
+        vec = self._vector(grams)
         if story is not None:
             target = self.live(story)
-        elif duplicate_of is not None and self.live(self.doc_story.get(duplicate_of, "")) in self.stories:
-            target = self.live(self.doc_story[duplicate_of])
         else:
             target, similarity = self._best_open(report, vec)
             if target is None:
                 target, new = self.new_story_key(), True
                 recurrence_of = self._recurrence_of(report, vec)
-                if recurrence_of is None and duplicate_of is not None:
-                    recurrence_of = self.doc_story.get(duplicate_of)
+                if recurrence_of is None and head_story is not None:
+                    recurrence_of = head_story  # a repost of a closed story's report
         self._join(target, report, vec, when)
-        self.dups.add(fingerprint, report.content_hash, report.canonical_url)
+        self.dups.add(fingerprint, report.content_hash, report.canonical_url, sig=sig)
         if duplicate_of is None:  # copies would make a story's own words look common
             self.df.update(grams.keys())
             self.n_docs += 1
@@ -274,6 +296,7 @@ class StoryClusterer:
         dst.points.extend(src.points[: max(0, 8 - len(dst.points))])
         dst.places.update(src.places)
         dst.tags.update(src.tags)
+        dst.renorm()
         dst.n += src.n
         dst.first_seen = min(dst.first_seen, src.first_seen)
         dst.last_seen = max(dst.last_seen, src.last_seen)
@@ -289,15 +312,19 @@ class StoryClusterer:
 
     def _candidates(self, report: Report, vec: dict[str, float]) -> list[StoryProfile]:
         hits: Counter[Hashable] = Counter()
-        for term in vec:
+        for term in itertools.islice(vec, LOOKUP_TERMS):  # vec is ordered strongest first
             keys = self.postings.get(term)
             if keys and len(keys) <= MAX_POSTING:  # a term in that many open stories tells nothing
                 for key in keys:
                     hits[key] += 1
-        found = [k for k, n in hits.most_common(25) if n >= 2]
+        found = [k for k, n in hits.most_common(MAX_CANDIDATES) if n >= 2]
         if report.point:
+            near: list[Hashable] = []
             for cell in _neighbours(_cell(report.point)):
-                found.extend(self.grid.get(cell, ()))
+                near.extend(self.grid.get(cell, ()))
+            if len(near) > MAX_CANDIDATES:  # a busy corner: keep those that share words too
+                near = [k for k in near if hits.get(k, 0) >= 1][:MAX_CANDIDATES]
+            found.extend(near)
         seen: set[Hashable] = set()
         out = []
         for key in found:
@@ -350,6 +377,7 @@ class StoryClusterer:
                 story.centroid[g] = story.centroid.get(g, 0.0) + w
             if len(story.centroid) > STORY_TERMS * 2:
                 story.centroid = dict(heapq.nlargest(STORY_TERMS, story.centroid.items(), key=lambda kv: kv[1]))
+            story.renorm()
             if report.point and len(story.points) < 8:
                 story.points.append(report.point)
             story.places.update(set(report.places) | ({report.district} if report.district else set()))
@@ -359,6 +387,15 @@ class StoryClusterer:
             story.last_seen = t
         heapq.heappush(self._closing, (story.last_seen, next(self._seq), key))
         self._index(story)
+
+    def _touch(self, story: StoryProfile, when: datetime | None) -> None:
+        """One more report (a copy): count and time only."""
+        story.n += 1
+        t = when or story.last_seen
+        story.first_seen = min(story.first_seen, t)
+        if t > story.last_seen:
+            story.last_seen = t
+            heapq.heappush(self._closing, (story.last_seen, next(self._seq), story.key))
 
     def _index(self, story: StoryProfile) -> None:
         top = heapq.nlargest(POSTING_TERMS, story.centroid.items(), key=lambda kv: kv[1])
