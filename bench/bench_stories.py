@@ -43,7 +43,9 @@ def real_texts(data: Path) -> tuple[list[str], str]:
     if texts:
         return sorted(set(texts)), f"{data} (traffy + news_th)"
     rows = load_set(SET_DIR)
-    return sorted({f"{r.get('title', '')}\n{r['text']}".strip() for r in rows}), "classify/data/stories (data missing)"
+    return sorted(
+        {f"{r.get('title', '')}\n{r['text']}".strip() for r in rows}
+    ), "classify/data/stories (data missing)"
 
 
 def synthesise(texts: list[str], n: int, days: int, seed: int = 7) -> list[list[Report]]:
@@ -65,8 +67,9 @@ def synthesise(texts: list[str], n: int, days: int, seed: int = 7) -> list[list[
                 rep = Report(key, src.text, src.title, when, point=src.point, district=src.district)
             elif earlier and roll < 0.20:  # a lightly edited copy
                 src = earlier[-rng.randrange(1, min(len(earlier), 3000) + 1)]
-                rep = Report(key, src.text + rng.choice(EDITS), src.title, when, point=src.point,
-                             district=src.district)
+                rep = Report(
+                    key, src.text + rng.choice(EDITS), src.title, when, point=src.point, district=src.district
+                )
             elif earlier and roll < 0.30:  # another citizen's report of a recent problem at its place
                 src = earlier[-rng.randrange(1, min(len(earlier), 3000) + 1)]
                 text = rng.choice(texts)
@@ -108,19 +111,35 @@ def main(argv: list[str] | None = None) -> None:
         walls.append(time.perf_counter() - t0)
     total = time.perf_counter() - started
     cpu_total = time.process_time() - cpu_started
-    rows = [(str(i + 1), f"{sum(len(b) for b in batches[: i + 1]):,}", f"{t:.2f}", f"{walls[i]:.2f}",
-             f"{len(batches[i]) / t:,.0f}")
-            for i, t in enumerate(times) if i in (0, 1, 2) or i % 5 == 4 or i == len(times) - 1]
+    rows = [
+        (
+            str(i + 1),
+            f"{sum(len(b) for b in batches[: i + 1]):,}",
+            f"{t:.2f}",
+            f"{walls[i]:.2f}",
+            f"{len(batches[i]) / t:,.0f}",
+        )
+        for i, t in enumerate(times)
+        if i in (0, 1, 2) or i % 5 == 4 or i == len(times) - 1
+    ]
     print(table(rows, ("day", "store size", "batch CPU s", "wall s", "docs/CPU s")))
     first = times[0]
     ratio = times[-1] / first
-    print(f"total {total:.1f} s wall, {cpu_total:.1f} s CPU ({n / cpu_total:,.0f} docs per CPU second); {new:,} stories, {dups:,} duplicates; "
-          f"open stories at the end {len(clusterer.stories):,}")
+    print(
+        f"total {total:.1f} s wall, {cpu_total:.1f} s CPU ({n / cpu_total:,.0f} docs per CPU second); "
+        f"{new:,} stories, {dups:,} duplicates; "
+        f"open stories at the end {len(clusterer.stories):,}"
+    )
     print(f"peak memory (max RSS) {max_rss_mb():.0f} MB (before clustering {rss_before:.0f} MB)")
-    print(f"last batch / first batch (CPU) = {ratio:.2f} (target <= 1.5); "
-          f"last / mean of the first three = {times[-1] / (sum(times[:3]) / 3):.2f}")
-    print(f"targets: total < 120 s: {'yes' if total < 120 else 'NO'} wall, {'yes' if cpu_total < 120 else 'NO'} CPU; memory < 2048 MB: "
-          f"{'yes' if max_rss_mb() < 2048 else 'NO'}; ratio <= 1.5: {'yes' if ratio <= 1.5 else 'NO'}")
+    print(
+        f"last batch / first batch (CPU) = {ratio:.2f} (target <= 1.5); "
+        f"last / mean of the first three = {times[-1] / (sum(times[:3]) / 3):.2f}"
+    )
+    print(
+        f"targets: total < 120 s: {'yes' if total < 120 else 'NO'} wall, "
+        f"{'yes' if cpu_total < 120 else 'NO'} CPU; memory < 2048 MB: "
+        f"{'yes' if max_rss_mb() < 2048 else 'NO'}; ratio <= 1.5: {'yes' if ratio <= 1.5 else 'NO'}"
+    )
 
 
 if __name__ == "__main__":

@@ -313,7 +313,7 @@ def version() -> None:
     out.print(f"bkkwatch {__version__}")
 
 
-from bkkwatch.cli_stories import register as _register_stories; _register_stories(app)  # noqa: E402
+from bkkwatch.cli_stories import register as _register_stories; _register_stories(app)  # noqa: E402, E702, I001
 
 
 def main() -> None:

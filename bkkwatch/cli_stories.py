@@ -26,7 +26,7 @@ def _read(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str]]:
                 continue
             try:
                 record = json.loads(line)
-            except ValueError as exc:
+            except json.JSONDecodeError as exc:
                 yield number, None, f"not JSON ({exc.msg})"
                 continue
             if not isinstance(record, dict):
@@ -52,10 +52,14 @@ def _report(record: dict[str, Any]) -> Any:
     url = record.get("url")
     tags = record.get("type") or []
     return Report(
-        key=record["id"], text=text, title=title, when=parse_published(record.get("published")),
+        key=record["id"],
+        text=text,
+        title=title,
+        when=parse_published(record.get("published")),
         canonical_url=canonical_url(url) if isinstance(url, str) and url.startswith("http") else None,
         point=fix_latlon(record.get("lat"), record.get("lon")),
-        district=str(record["district"]) if record.get("district") else None, places=places,
+        district=str(record["district"]) if record.get("district") else None,
+        places=places,
         tags=[str(t) for t in tags] if isinstance(tags, list) else [],
     )
 
@@ -65,8 +69,9 @@ def register(app: typer.Typer) -> None:
     def stories(
         input_path: Annotated[Path, typer.Option("--input", help="JSON Lines documents")],
         output_path: Annotated[Path, typer.Option("--output", help="where to write the JSON Lines result")],
-        index: Annotated[Path | None, typer.Option(
-            help="story index file to continue from and save to (incremental runs)")] = None,
+        index: Annotated[
+            Path | None, typer.Option(help="story index file to continue from and save to (incremental runs)")
+        ] = None,
     ) -> None:
         from bkkwatch.cli import err, fail
         from classify.clustering import StoryClusterer
@@ -88,14 +93,23 @@ def register(app: typer.Typer) -> None:
                 bad += 1
                 continue
             if record["id"] in seen:
-                err.print(f"bkkwatch stories: {input_path}:{number}: id {record['id']!r} repeats an earlier "
-                          f"line; line skipped", markup=False)
+                err.print(
+                    f"bkkwatch stories: {input_path}:{number}: id {record['id']!r} repeats an earlier "
+                    f"line; line skipped",
+                    markup=False,
+                )
                 bad += 1
                 continue
             seen.add(record["id"])
             placed = clusterer.add(_report(record))
-            rows.append({"id": record["id"], "story_id": placed.story, "duplicate_of": placed.duplicate_of,
-                         "recurrence_of": placed.recurrence_of})
+            rows.append(
+                {
+                    "id": record["id"],
+                    "story_id": placed.story,
+                    "duplicate_of": placed.duplicate_of,
+                    "recurrence_of": placed.recurrence_of,
+                }
+            )
         tmp = output_path.with_name(output_path.name + ".part")
         try:
             with tmp.open("w", encoding="utf-8") as fh:
@@ -109,7 +123,10 @@ def register(app: typer.Typer) -> None:
             clusterer.save(index)
         n_stories = len({r["story_id"] for r in rows})
         n_dups = sum(1 for r in rows if r["duplicate_of"] is not None)
-        err.print(f"stories: {len(rows)} documents, {n_stories} stories, {n_dups} duplicates"
-                  + (f", {bad} malformed lines skipped" if bad else ""), markup=False)
+        err.print(
+            f"stories: {len(rows)} documents, {n_stories} stories, {n_dups} duplicates"
+            + (f", {bad} malformed lines skipped" if bad else ""),
+            markup=False,
+        )
         if bad:
             raise typer.Exit(2)

@@ -2,9 +2,9 @@
 
 Ranking: image impact level and probability, urgency, velocity and spike, spread (outlets,
 reach), novelty (new today; a story already sent sinks) and recurrence (a matter that came back,
-more so after it was sent), and Bangkok relevance, explained in Thai. A candidate a person decided on keeps its
-state; a frozen queue keeps its frozen ranks. Keyed on (review day, story): rebuilding the queue
-for the same day never duplicates a candidate.
+more so after it was sent), and Bangkok relevance, explained in Thai. A candidate a person
+decided on keeps its state; a frozen queue keeps its frozen ranks. Keyed on (review day, story):
+rebuilding the queue for the same day never duplicates a candidate.
 """
 
 from __future__ import annotations
@@ -30,8 +30,9 @@ class QueueResult:
     dropped: int
 
 
-def rank_score(story: Story, *, sent: bool = False, recurrence_sent: bool = False,
-               now: datetime | None = None) -> float:
+def rank_score(
+    story: Story, *, sent: bool = False, recurrence_sent: bool = False, now: datetime | None = None
+) -> float:
     """Image impact and urgency first, then spread (velocity, reach, outlets), novelty and recurrence.
 
     ``sent``: the story already has an Issue (sent to an agency): it sinks. ``recurrence_sent``: the
@@ -61,8 +62,9 @@ def _is_new(story: Story, now: datetime | None) -> bool:
     return now - story.first_seen <= timedelta(hours=24)
 
 
-def rank_explanation(story: Story, *, sent: bool = False, recurrence_sent: bool = False,
-                     now: datetime | None = None) -> str:
+def rank_explanation(
+    story: Story, *, sent: bool = False, recurrence_sent: bool = False, now: datetime | None = None
+) -> str:
     """The rank in Thai, in the order it counts."""
     parts = [f"ผลกระทบระดับ {story.max_level}"]
     if story.urgent:
@@ -88,25 +90,29 @@ def rank_explanation(story: Story, *, sent: bool = False, recurrence_sent: bool 
     return " · ".join(parts)
 
 
-def build_queue(session: Session, review_day: date, settings: Settings | None = None,
-                now: datetime | None = None) -> QueueResult:
+def build_queue(
+    session: Session, review_day: date, settings: Settings | None = None, now: datetime | None = None
+) -> QueueResult:
     settings = settings or get_settings()
     deadline = review_deadline(review_day, settings.review_time).astimezone(UTC)
     until = min(deadline, now.astimezone(UTC)) if now else deadline
     since = deadline - timedelta(hours=settings.queue_window_hours)
     sent = story_ids_with_issue(session)
     eligible = [
-        s for s in stories_seen_since(session, since, until + timedelta(seconds=1))
+        s
+        for s in stories_seen_since(session, since, until + timedelta(seconds=1))
         if s.bangkok >= settings.queue_min_bangkok and s.id not in sent
     ]
     when = until
 
-    def rank(story: Story) -> tuple[float, str]:
+    def rank_of(story: Story) -> tuple[float, str]:
         again = story.recurrence_of_id is not None and story.recurrence_of_id in sent
-        return (rank_score(story, recurrence_sent=again, now=when),
-                rank_explanation(story, recurrence_sent=again, now=when))
+        return (
+            rank_score(story, recurrence_sent=again, now=when),
+            rank_explanation(story, recurrence_sent=again, now=when),
+        )
 
-    ranked = {s.id: rank(s) for s in eligible}
+    ranked = {s.id: rank_of(s) for s in eligible}
     eligible.sort(key=lambda s: (-ranked[s.id][0], s.first_seen or deadline, s.id))
     existing = candidates_of_day(session, review_day)
     added = reranked = 0
@@ -114,8 +120,9 @@ def build_queue(session: Session, review_day: date, settings: Settings | None = 
         score, why = ranked[story.id]
         candidate = existing.pop(story.id, None)
         if candidate is None:
-            session.add(Candidate(review_day=review_day, story_id=story.id, rank=rank, score=score,
-                                  explanation=why))
+            session.add(
+                Candidate(review_day=review_day, story_id=story.id, rank=rank, score=score, explanation=why)
+            )
             added += 1
         elif (candidate.rank, candidate.score, candidate.explanation) != (rank, score, why):
             candidate.rank, candidate.score, candidate.explanation = rank, score, why

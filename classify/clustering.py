@@ -27,7 +27,7 @@ import pickle
 from collections import Counter
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +50,7 @@ MAX_CANDIDATES = 8  # stories compared in full per report (by shared terms), plu
 MAX_POSTING = 80  # terms held by more open stories than this are not used to find candidates
 LOOKUP_TERMS = 40  # a report's strongest terms looked up in the inverted index
 CELL_DEG = 0.0025  # ~270 m grid cells for coordinates
-JOIN = 0.34  # combined similarity needed to join a story
+JOIN = 0.45  # combined similarity needed to join a story
 RECUR = 0.30  # similarity for "the same matter again" to an earlier, closed story
 MIN_TEXT = 0.15  # below this text similarity, nothing else can make two reports one story
 FAR_METRES = 1500.0  # reports with coordinates further apart are never one story
@@ -112,8 +112,12 @@ def _neighbours(cell: tuple[int, int]) -> list[tuple[int, int]]:
 
 
 class StoryClusterer:
-    def __init__(self, new_story_key: Callable[[], Hashable] | None = None, open_days: float = 7.0,
-                 recurrence_days: float = 365.0) -> None:
+    def __init__(
+        self,
+        new_story_key: Callable[[], Hashable] | None = None,
+        open_days: float = 7.0,
+        recurrence_days: float = 365.0,
+    ) -> None:
         self.new_story_key: Callable[[], Hashable] = new_story_key or self._next_key
         self.story_counter = 0
         self.open_for = timedelta(days=open_days)
@@ -146,8 +150,10 @@ class StoryClusterer:
 
     def _vector(self, grams: Counter[str]) -> dict[str, float]:
         n = self.n_docs + 1
-        weighted = {g: (1.0 + math.log(tf)) * (math.log((n + 1) / (self.df.get(g, 0) + 1)) + 1.0)
-                    for g, tf in grams.items()}
+        weighted = {
+            g: (1.0 + math.log(tf)) * (math.log((n + 1) / (self.df.get(g, 0) + 1)) + 1.0)
+            for g, tf in grams.items()
+        }
         top = heapq.nlargest(DOC_TERMS, weighted.items(), key=lambda kv: kv[1])
         norm = math.sqrt(sum(w * w for _, w in top)) or 1.0
         return {g: w / norm for g, w in top}
@@ -207,6 +213,7 @@ class StoryClusterer:
         story.centroid = dict(heapq.nlargest(30, story.centroid.items(), key=lambda kv: kv[1]))
         story.renorm()
         story.indexed_terms = set()
+        story.tags = Counter()  # a closed story is only looked at again for a recurrence
         self.closed[story.key] = story
         for cell in story.cells:
             self.closed_grid.setdefault(cell, set()).add(story.key)
@@ -312,11 +319,11 @@ class StoryClusterer:
 
     def _candidates(self, report: Report, vec: dict[str, float]) -> list[StoryProfile]:
         hits: Counter[Hashable] = Counter()
+        postings = self.postings
         for term in itertools.islice(vec, LOOKUP_TERMS):  # vec is ordered strongest first
-            keys = self.postings.get(term)
+            keys = postings.get(term)
             if keys and len(keys) <= MAX_POSTING:  # a term in that many open stories tells nothing
-                for key in keys:
-                    hits[key] += 1
+                hits.update(keys)
         found = [k for k, n in hits.most_common(MAX_CANDIDATES) if n >= 2]
         if report.point:
             near: list[Hashable] = []
@@ -376,7 +383,9 @@ class StoryClusterer:
             for g, w in vec.items():
                 story.centroid[g] = story.centroid.get(g, 0.0) + w
             if len(story.centroid) > STORY_TERMS * 2:
-                story.centroid = dict(heapq.nlargest(STORY_TERMS, story.centroid.items(), key=lambda kv: kv[1]))
+                story.centroid = dict(
+                    heapq.nlargest(STORY_TERMS, story.centroid.items(), key=lambda kv: kv[1])
+                )
             story.renorm()
             if report.point and len(story.points) < 8:
                 story.points.append(report.point)
@@ -436,7 +445,7 @@ _BANGKOK = timezone(timedelta(hours=7))
 
 
 def parse_published(value: Any) -> datetime | None:
-    """An ISO date-time (or ``YYYY-MM-DD HH:MM``) as aware UTC; naive times are Bangkok time. None if absent/bad."""
+    """An ISO date-time (or ``YYYY-MM-DD HH:MM``) as aware UTC; naive = Bangkok time; None if absent/bad."""
     if value in (None, ""):
         return None
     if isinstance(value, datetime):
@@ -448,4 +457,4 @@ def parse_published(value: Any) -> datetime | None:
             return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=_BANGKOK)
-    return when.astimezone(timezone.utc)
+    return when.astimezone(UTC)

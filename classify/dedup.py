@@ -30,7 +30,7 @@ import numpy as np
 from datasketch import LeanMinHash, MinHashLSH
 
 SHINGLE = 4
-NUM_PERM = 64
+NUM_PERM = 32
 DUP_JACCARD = 0.7  # confirmed near-duplicate: shingle-set Jaccard at least this
 LSH_THRESHOLD = 0.6  # candidate retrieval, a little below the confirmation threshold
 SAME_PLACE_METRES = 300.0
@@ -47,7 +47,7 @@ _THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 
 
 def shingle_text(text: str) -> str:
-    """The text shingles are taken from: NFC, lower case, Arabic digits, no URLs, hashtags, spaces, punctuation."""
+    """What shingles come from: NFC, lower case, Arabic digits; no URLs, hashtags, spaces, punctuation."""
     text = unicodedata.normalize("NFC", text or "").lower().translate(_THAI_DIGITS)
     text = _HASHTAGS.sub(" ", _URLS.sub(" ", text))
     return _NOISE.sub("", text)
@@ -59,7 +59,9 @@ def shingle_hashes(text: str, k: int = SHINGLE) -> np.ndarray:
     if not s:
         return np.zeros(0, dtype=np.uint32)
     grams = {s[i : i + k] for i in range(max(1, len(s) - k + 1))}
-    return np.unique(np.fromiter((zlib.crc32(g.encode("utf-8")) for g in grams), dtype=np.uint32, count=len(grams)))
+    return np.unique(
+        np.fromiter((zlib.crc32(g.encode("utf-8")) for g in grams), dtype=np.uint32, count=len(grams))
+    )
 
 
 def signature(hashes: np.ndarray) -> np.ndarray:
@@ -134,8 +136,13 @@ class DuplicateIndex:
     _order: list[tuple[datetime, int, Hashable]] = field(default_factory=list)
     _seq: itertools.count = field(default_factory=itertools.count)
 
-    def find(self, doc: DocPrint, content_hash: str | None = None, canonical_url: str | None = None,
-             sig: np.ndarray | None = None) -> Hashable | None:
+    def find(
+        self,
+        doc: DocPrint,
+        content_hash: str | None = None,
+        canonical_url: str | None = None,
+        sig: np.ndarray | None = None,
+    ) -> Hashable | None:
         """The key of the earliest document ``doc`` duplicates (the head of its family), or None."""
         for table, value in ((self.by_url, canonical_url), (self.by_hash, content_hash)):
             if value and value in table:
@@ -158,8 +165,13 @@ class DuplicateIndex:
         head = self.prints[best[1]]
         return head.duplicate_of if head.duplicate_of is not None else head.key
 
-    def add(self, doc: DocPrint, content_hash: str | None = None, canonical_url: str | None = None,
-            sig: np.ndarray | None = None) -> None:
+    def add(
+        self,
+        doc: DocPrint,
+        content_hash: str | None = None,
+        canonical_url: str | None = None,
+        sig: np.ndarray | None = None,
+    ) -> None:
         if doc.key in self.prints:
             self.remove(doc.key)
         self.prints[doc.key] = doc
@@ -169,7 +181,9 @@ class DuplicateIndex:
             self.by_url.setdefault(canonical_url, doc.key)
         if doc.hashes.size:
             sig = signature(doc.hashes) if sig is None else sig
-            self.lsh.insert(doc.key, LeanMinHash(seed=1, hashvalues=sig, scheme="legacy"), check_duplication=False)
+            self.lsh.insert(
+                doc.key, LeanMinHash(seed=1, hashvalues=sig, scheme="legacy"), check_duplication=False
+            )
         if doc.when is not None:
             heapq.heappush(self._order, (doc.when, next(self._seq), doc.key))
 

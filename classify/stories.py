@@ -53,10 +53,15 @@ def report_of(document: Document, score: Score | None) -> Report:
     if score is not None:
         tags += [str(a["name"]) for a in (score.agencies or [])[:2] if isinstance(a, dict) and a.get("name")]
     return Report(
-        key=document.id, text=document.text or "", title=document.title or "",
-        when=document.published_at or document.fetched_at, canonical_url=document.canonical_url,
-        content_hash=document.content_hash, point=fix_latlon(document.lat, document.lon),
-        district=extra.get("district") or None, places=list(score.places) if score is not None else [],
+        key=document.id,
+        text=document.text or "",
+        title=document.title or "",
+        when=document.published_at or document.fetched_at,
+        canonical_url=document.canonical_url,
+        content_hash=document.content_hash,
+        point=fix_latlon(document.lat, document.lon),
+        district=extra.get("district") or None,
+        places=list(score.places) if score is not None else [],
         tags=tags,
     )
 
@@ -108,8 +113,9 @@ def assign_stories(session: Session, model_version: str | None = None) -> dict[s
             story = kept
         else:
             placed = clusterer.add(report)
-            story = session.get(Story, placed.story)  # type: ignore[arg-type]
-            assert story is not None
+            found = session.get(Story, placed.story)
+            assert found is not None
+            story = found
             created += placed.new_story
             if placed.new_story and placed.recurrence_of is not None and placed.recurrence_of != story.id:
                 story.recurrence_of_id = int(placed.recurrence_of)  # type: ignore[call-overload]
@@ -141,7 +147,7 @@ def refresh_facts(session: Session, story: Story, model_version: str, now: datet
     story.n_outlets = len({d.source_id or urlsplit(d.url).hostname for d in documents})
     story.reach = sum((d.likes or 0) + (d.shares or 0) + (d.comments or 0) for d in documents)
     pace = velocity(seen, now)
-    story.velocity = pace["per_hour"]
+    story.velocity = float(pace["per_hour"])
     story.spike = bool(pace["spike"])
     central = most_central(documents)
     story.title = central.title or _first_sentence(central.text) or story.title
@@ -149,7 +155,7 @@ def refresh_facts(session: Session, story: Story, model_version: str, now: datet
     scored = [(d, scores[d.id]) for d in documents if d.id in scores]
     trend = {"rising": "รายงานเพิ่มขึ้น", "falling": "รายงานลดลง"}.get(str(pace["trend"]), "")
     if scored:
-        best_doc, best = max(scored, key=lambda pair: (pair[1].level, pair[1].impact, -pair[0].id))
+        _, best = max(scored, key=lambda pair: (pair[1].level, pair[1].impact, -pair[0].id))
         story.bangkok = max(s.bangkok for _, s in scored)
         story.max_impact = max(s.impact for _, s in scored)
         story.max_level = max(s.level for _, s in scored)
@@ -158,7 +164,9 @@ def refresh_facts(session: Session, story: Story, model_version: str, now: datet
         story.agencies = _merge_agencies([s.agencies for _, s in scored])
         places = Counter(p for _, s in scored for p in s.places)
         story.places = [p for p, _ in places.most_common()]
-    story.traffy_tickets = traffy_tickets(documents, _nearby_tickets(session, documents, central, story.places))
+    story.traffy_tickets = traffy_tickets(
+        documents, _nearby_tickets(session, documents, central, story.places)
+    )
     story.updated_at = now
 
 
@@ -168,7 +176,13 @@ def velocity(seen: list[datetime], now: datetime) -> dict[str, float | str | boo
     before = sum(1 for t in seen if now - timedelta(hours=48) <= t < now - timedelta(hours=24))
     trend = "rising" if recent > before else "falling" if recent < before else "steady"
     spike = recent >= 4 and recent >= 3 * max(1, before)
-    return {"per_hour": round(recent / 24.0, 3), "recent": recent, "before": before, "trend": trend, "spike": spike}
+    return {
+        "per_hour": round(recent / 24.0, 3),
+        "recent": recent,
+        "before": before,
+        "trend": trend,
+        "spike": spike,
+    }
 
 
 def _grams(text: str, n: int = 4) -> set[str]:
@@ -218,8 +232,9 @@ def summary(central: Document, documents: list[Document], limit: int = 280) -> s
     return text[: cut if cut > limit // 2 else limit] + "…"
 
 
-def _nearby_tickets(session: Session, documents: list[Document], central: Document,
-                    places: list[str]) -> list[Document]:
+def _nearby_tickets(
+    session: Session, documents: list[Document], central: Document, places: list[str]
+) -> list[Document]:
     """Tickets outside the story about the same place and problem, reported while the story ran (or
     a week before): within 300 m of its reports when they have coordinates, else naming one of its
     places; and sharing its wording (character 4-gram Jaccard >= 0.1)."""
@@ -248,14 +263,21 @@ def _nearby_tickets(session: Session, documents: list[Document], central: Docume
 def traffy_tickets(documents: list[Document], nearby: list[Document] | None = None) -> list[dict[str, Any]]:
     """The Traffy Fondue tickets of a story (its own, then nearby ones), with their state, newest first."""
     out = []
-    ordered = sorted(documents, key=lambda d: (d.published_at or d.fetched_at), reverse=True)
+    ordered = sorted(documents, key=lambda d: d.published_at or d.fetched_at, reverse=True)
     for d in [*ordered, *(nearby or [])]:
         if d.kind != "ticket":
             continue
         extra = d.extra or {}
         ticket_id = str(extra.get("ticket_id") or urlsplit(d.url).path.rstrip("/").rsplit("/", 1)[-1] or d.id)
-        out.append({"ticket_id": ticket_id, "state": extra.get("state"), "url": d.url,
-                    "reported": (d.published_at or d.fetched_at).isoformat(), "in_story": d in documents})
+        out.append(
+            {
+                "ticket_id": ticket_id,
+                "state": extra.get("state"),
+                "url": d.url,
+                "reported": (d.published_at or d.fetched_at).isoformat(),
+                "in_story": d in documents,
+            }
+        )
     return out[:20]
 
 
@@ -267,4 +289,3 @@ def _merge_agencies(lists: list[list[dict[str, object]]]) -> list[dict[str, obje
             if name not in best or float(agency["score"]) > float(best[name]["score"]):  # type: ignore[arg-type]
                 best[name] = dict(agency)
     return sorted(best.values(), key=lambda a: -float(a["score"]))[:5]  # type: ignore[arg-type]
-

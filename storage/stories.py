@@ -93,16 +93,20 @@ def person_decisions(session: Session) -> tuple[list[tuple[int, int]], list[int]
     return merges, pinned
 
 
-def traffy_tickets_near(session: Session, lat: float, lon: float, metres: float = 300.0,
-                        limit: int = 20) -> list[Document]:
+def traffy_tickets_near(
+    session: Session, lat: float, lon: float, metres: float = 300.0, limit: int = 20
+) -> list[Document]:
     """Traffy Fondue tickets (documents of kind ``ticket``) within ``metres`` of a point, newest first."""
     dlat = metres / 111_000.0
     dlon = dlat / max(0.2, math.cos(math.radians(lat)))
     return list(
         session.scalars(
             select(Document)
-            .where(Document.kind == "ticket", Document.lat.between(lat - dlat, lat + dlat),
-                   Document.lon.between(lon - dlon, lon + dlon))
+            .where(
+                Document.kind == "ticket",
+                Document.lat.between(lat - dlat, lat + dlat),
+                Document.lon.between(lon - dlon, lon + dlon),
+            )
             .order_by(Document.id.desc())
             .limit(limit)
         )

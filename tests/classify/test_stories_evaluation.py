@@ -52,8 +52,20 @@ def test_scores_are_computed_not_constant(tmp_path: Path) -> None:
     # the two identical texts must lose duplicate precision and B-cubed precision.
     text = "ไฟส่องสว่างในซอยลาดพร้าว 94 ดับทั้งซอย มืดมาก อันตราย"
     rows = [
-        {"id": "a", "text": text, "published": "2023-11-27T10:00:00+07:00", "story": "a", "duplicate_of": None},
-        {"id": "b", "text": text, "published": "2023-11-27T11:00:00+07:00", "story": "b", "duplicate_of": None},
+        {
+            "id": "a",
+            "text": text,
+            "published": "2023-11-27T10:00:00+07:00",
+            "story": "a",
+            "duplicate_of": None,
+        },
+        {
+            "id": "b",
+            "text": text,
+            "published": "2023-11-27T11:00:00+07:00",
+            "story": "b",
+            "duplicate_of": None,
+        },
     ]
     (tmp_path / "stories.jsonl").write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
     scores = evaluate(tmp_path)

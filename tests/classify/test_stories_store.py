@@ -14,12 +14,15 @@ from storage.documents import store_item
 from storage.models import Document, DocumentState, Story, StoryState
 
 T0 = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
-FLOOD = ("น้ำท่วมขังอุโมงค์ลอดทางแยกบางเขน หลังฝนตกหนักช่วงเช้า รถเล็กไม่สามารถผ่านได้ "
-         "สำนักการระบายน้ำเร่งสูบน้ำ ประชาชนร้องเรียนว่าท่อระบายน้ำอุดตันมานาน")
-FLOOD_REWRITE = ("น้ำท่วมขังอุโมงค์ลอดทางแยกบางเขน หลังฝนตกหนักเมื่อเช้านี้ รถเล็กไม่สามารถผ่านได้ "
-                 "สำนักการระบายน้ำเร่งสูบน้ำ ประชาชนร้องเรียนว่าท่อระบายน้ำอุดตันมานาน")
-FLOOD_OTHER = ("ผู้ใช้รถติดสะสมยาวหน้าอุโมงค์ลอดทางแยกบางเขน เพราะน้ำท่วมขังในอุโมงค์ "
-               "สำนักการระบายน้ำนำเครื่องสูบน้ำมาเร่งระบาย")
+FLOOD = (
+    "น้ำท่วมขังอุโมงค์ลอดทางแยกบางเขน หลังฝนตกหนักช่วงเช้า รถเล็กไม่สามารถผ่านได้ "
+    "สำนักการระบายน้ำเร่งสูบน้ำ ประชาชนร้องเรียนว่าท่อระบายน้ำอุดตันมานาน"
+)
+FLOOD_REWRITE = (
+    "น้ำท่วมขังอุโมงค์ลอดทางแยกบางเขน หลังฝนตกหนักเมื่อเช้านี้ รถเล็กไม่สามารถผ่านได้ "
+    "สำนักการระบายน้ำเร่งสูบน้ำ ประชาชนร้องเรียนว่าท่อระบายน้ำอุดตันมานาน"
+)
+FLOOD_OTHER = "ผู้ใช้รถติดสะสมยาวหน้าอุโมงค์ลอดทางแยกบางเขน เพราะน้ำท่วมขังในอุโมงค์ สำนักการระบายน้ำนำเครื่องสูบน้ำมาเร่งระบาย"
 VENDORS = "หาบเร่แผงลอยตั้งขายบนทางเท้าถนนสีลม เขตบางรัก คนเดินเท้าต้องลงไปเดินบนถนน เทศกิจไม่จัดระเบียบ"
 TICKET = "อุโมงค์แยกบางเขนน้ำท่วมขังทุกครั้งที่ฝนตก ท่อระบายน้ำอุดตัน ขอให้มาลอกท่อด้วยครับ"
 BANGKHEN = (13.8738, 100.5962)
@@ -40,12 +43,21 @@ def _story_of(session: Session, document: Document) -> Story:
 def test_reports_become_stories_with_duplicates_and_facts(session: Session) -> None:
     a = _store(session, "https://www.thairath.co.th/news/local/1", FLOOD, 0, "น้ำท่วมอุโมงค์บางเขน", likes=120)
     copy = _store(session, "https://www.dailynews.co.th/news/2", FLOOD, 1, "น้ำท่วมอุโมงค์บางเขน", shares=30)
-    amp = _store(session, "https://www.thairath.co.th/news/local/1/amp?utm_source=x", FLOOD, 1.5,
-                 "น้ำท่วมอุโมงค์บางเขน")
+    amp = _store(
+        session, "https://www.thairath.co.th/news/local/1/amp?utm_source=x", FLOOD, 1.5, "น้ำท่วมอุโมงค์บางเขน"
+    )
     rewrite = _store(session, "https://www.khaosod.co.th/news/3", FLOOD_REWRITE, 2, "น้ำท่วมอุโมงค์บางเขน")
     other = _store(session, "https://www.matichon.co.th/news/4", FLOOD_OTHER, 3, "รถติดหน้าอุโมงค์บางเขน")
-    ticket = _store(session, "https://share.traffy.in.th/teamchadchart/ABC123", TICKET, 4, kind="ticket",
-                    lat=BANGKHEN[0], lon=BANGKHEN[1], extra={"ticket_id": "ABC123", "state": "inprogress"})
+    ticket = _store(
+        session,
+        "https://share.traffy.in.th/teamchadchart/ABC123",
+        TICKET,
+        4,
+        kind="ticket",
+        lat=BANGKHEN[0],
+        lon=BANGKHEN[1],
+        extra={"ticket_id": "ABC123", "state": "inprogress"},
+    )
     vendors = _store(session, "https://www.thairath.co.th/news/local/9", VENDORS, 5, "หาบเร่บนทางเท้าสีลม")
     assert amp.id == a.id  # the AMP variant is the same canonical URL: one document
     result = process_new_documents(session)

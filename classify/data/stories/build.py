@@ -33,12 +33,22 @@ from classify.dedup import fix_latlon, metres_between, shingle_text  # noqa: E40
 
 NEWS_CHARS = 1200  # articles are cut to their opening to keep the file small
 TRAFFY_SOURCE = "tphaengnet/work-1:teamchadchart.csv"  # 26-28 Nov 2023: dense in time, many repeats
-GENERIC_TYPES = {"อื่นๆ", "ร้องเรียน", "เสนอแนะ", "ความปลอดภัย", "กรุงเทพโปร่งใส", "ทุจริต", "สอบถาม",
-                 "ประชาสัมพันธ์", "จุดเสี่ยง"}
+GENERIC_TYPES = {
+    "อื่นๆ",
+    "ร้องเรียน",
+    "เสนอแนะ",
+    "ความปลอดภัย",
+    "กรุงเทพโปร่งใส",
+    "ทุจริต",
+    "สอบถาม",
+    "ประชาสัมพันธ์",
+    "จุดเสี่ยง",
+}
 # problem classes: a proposal needs two nearby reports to share one (a labelling aid, read afterwards)
 PROBLEMS = {
     "light": r"ไฟ(?:ฟ้า)?(?:ส่อง|ถนน|ทาง|ดับ|ไม่ติด|เสีย|ป้าย|ใน)|แสงสว่าง|มืด",
-    "footpath": r"(?:ทางเท้า|ทางเดิน|ฟุตบาท).{0,12}(?:พัง|ยุบ|แตก|เเตก|ชำรุ|ทรุด)|(?:พัง|ยุบ|ทรุด).{0,8}(?:ทางเท้า|ทางเดิน)",
+    "footpath": r"(?:ทางเท้า|ทางเดิน|ฟุตบาท).{0,12}(?:พัง|ยุบ|แตก|เเตก|ชำรุ|ทรุด)"
+    r"|(?:พัง|ยุบ|ทรุด).{0,8}(?:ทางเท้า|ทางเดิน)",
     "vendor": r"ขาย|แผงลอย|หาบเร่",
     "parking": r"จอด|ขับขี่บน|ขับรถบน",
     "garbage": r"ขยะ",
@@ -83,36 +93,65 @@ class Union:
 
 
 def traffy_rows(data: Path) -> list[dict]:
-    rows = [json.loads(line) for line in gzip.open(data / "traffy" / "train.jsonl.gz", "rt", encoding="utf-8")]
+    with gzip.open(data / "traffy" / "train.jsonl.gz", "rt", encoding="utf-8") as fh:
+        rows = [json.loads(line) for line in fh]
     out = []
     for r in rows:
         if r["source"] != TRAFFY_SOURCE or not r["text"].strip():
             continue
         point = fix_latlon(r["lat"], r["lon"])
-        out.append({"id": f"traffy:{r['id']}", "title": "", "text": r["text"], "source": "traffy",
-                    "kind": "ticket", "published": parse_time(r["timestamp"]).isoformat(),
-                    "lat": point[0] if point else None, "lon": point[1] if point else None,
-                    "district": r.get("district") or None, "type": r["type"], "state": r["state"]})
+        out.append(
+            {
+                "id": f"traffy:{r['id']}",
+                "title": "",
+                "text": r["text"],
+                "source": "traffy",
+                "kind": "ticket",
+                "published": parse_time(r["timestamp"]).isoformat(),
+                "lat": point[0] if point else None,
+                "lon": point[1] if point else None,
+                "district": r.get("district") or None,
+                "type": r["type"],
+                "state": r["state"],
+            }
+        )
     return out
 
 
 def news_rows(data: Path) -> list[dict]:
     out = []
-    for line in gzip.open(data / "news_th" / "articles.jsonl.gz", "rt", encoding="utf-8"):
+    with gzip.open(data / "news_th" / "articles.jsonl.gz", "rt", encoding="utf-8") as fh:
+        lines = list(fh)
+    for line in lines:
         r = json.loads(line)
-        out.append({"id": f"news:{r['id']}", "title": r["title"], "text": r["text"][:NEWS_CHARS], "source": r["outlet"],
-                    "kind": "article", "published": r["published"], "url": r["url"], "lat": None, "lon": None,
-                    "district": None, "type": [], "state": None})
+        out.append(
+            {
+                "id": f"news:{r['id']}",
+                "title": r["title"],
+                "text": r["text"][:NEWS_CHARS],
+                "source": r["outlet"],
+                "kind": "article",
+                "published": r["published"],
+                "url": r["url"],
+                "lat": None,
+                "lon": None,
+                "district": None,
+                "type": [],
+                "state": None,
+            }
+        )
     return out
 
 
-def propose(traffy: list[dict], news: list[dict], not_dup: set[str] = frozenset()) -> tuple[Union, Union]:
+def propose(
+    traffy: list[dict], news: list[dict], not_dup: frozenset[str] | set[str] = frozenset()
+) -> tuple[Union, Union]:
     stories, dups = Union(), Union()
     norm = {r["id"]: shingle_text(r["text"]) for r in traffy}
     when = {r["id"]: datetime.fromisoformat(r["published"]) for r in traffy}
     probs = {r["id"]: problems(r["text"]) for r in traffy}
     for i, a in enumerate(traffy):
-        for b in traffy[i + 1:]:
+        for b in traffy[i + 1 :]:
             if a["lat"] is None or b["lat"] is None:
                 continue
             d = metres_between((a["lat"], a["lon"]), (b["lat"], b["lon"]))
@@ -129,11 +168,10 @@ def propose(traffy: list[dict], news: list[dict], not_dup: set[str] = frozenset(
                 stories.join(a["id"], b["id"])
     words = {r["id"]: set(re.findall(r"[ก-๙A-Za-z0-9]{3,}", r["title"])) for r in news}
     for i, a in enumerate(news):
-        for b in news[i + 1:]:
+        for b in news[i + 1 :]:
             ta, tb = shingle_text(a["title"]), shingle_text(b["title"])
-            if ta and difflib.SequenceMatcher(None, ta, tb).ratio() >= 0.5:
-                stories.join(a["id"], b["id"])
-            elif len(words[a["id"]] & words[b["id"]]) >= 3:
+            similar = bool(ta) and difflib.SequenceMatcher(None, ta, tb).ratio() >= 0.5
+            if similar or len(words[a["id"]] & words[b["id"]]) >= 3:
                 stories.join(a["id"], b["id"])
     return stories, dups
 
@@ -158,8 +196,13 @@ def build(data: Path, show: bool = False) -> list[dict]:
                 print("==", " ".join(members))
                 for m in members:
                     r = by_id[m]
-                    print("   ", m, r.get("published", "")[:16], ",".join(r["type"]),
-                          (r["title"] + " | " + r["text"]).replace("\n", " ")[:110])
+                    print(
+                        "   ",
+                        m,
+                        r.get("published", "")[:16],
+                        ",".join(r["type"]),
+                        (r["title"] + " | " + r["text"]).replace("\n", " ")[:110],
+                    )
     split = set(decisions.get("split") or [])
     story_of = {i: (f"split:{i}" if i in split else stories.find(i)) for i in ids}
     for group in decisions.get("join") or []:
