@@ -50,6 +50,7 @@ MAX_CANDIDATES = 8  # stories compared in full per report (by shared terms), plu
 MAX_POSTING = 80  # terms held by more open stories than this are not used to find candidates
 LOOKUP_TERMS = 40  # a report's strongest terms looked up in the inverted index
 CELL_DEG = 0.0025  # ~270 m grid cells for coordinates
+OPEN_DAYS = 3.0  # a story closes after this many days without a new report
 JOIN = 0.45  # combined similarity needed to join a story
 RECUR = 0.30  # similarity for "the same matter again" to an earlier, closed story
 MIN_TEXT = 0.15  # below this text similarity, nothing else can make two reports one story
@@ -115,7 +116,7 @@ class StoryClusterer:
     def __init__(
         self,
         new_story_key: Callable[[], Hashable] | None = None,
-        open_days: float = 7.0,
+        open_days: float = OPEN_DAYS,
         recurrence_days: float = 365.0,
     ) -> None:
         self.new_story_key: Callable[[], Hashable] = new_story_key or self._next_key

@@ -125,3 +125,32 @@ def test_velocity_trend_and_spike() -> None:
     assert pace["per_hour"] == 0.25
     falling = [now - timedelta(hours=h) for h in (1, 25, 26, 27)]
     assert velocity(falling, now)["trend"] == "falling" and not velocity(falling, now)["spike"]
+
+
+def test_the_same_matter_a_month_later_is_a_new_story_linked_to_the_old(session: Session) -> None:
+    old = datetime(2026, 9, 1, 2, 0, tzinfo=UTC)
+    first = store_item(
+        session,
+        Item(
+            url="https://www.thairath.co.th/news/local/100",
+            title="น้ำท่วมอุโมงค์บางเขน",
+            text=FLOOD,
+            published=old,
+        ),
+        None,
+    ).document
+    process_new_documents(session)
+    again = store_item(
+        session,
+        Item(
+            url="https://www.thairath.co.th/news/local/200",
+            title="น้ำท่วมอุโมงค์บางเขนอีกแล้ว",
+            text=FLOOD_OTHER,
+            published=old + timedelta(days=30),
+        ),
+        None,
+    ).document
+    result = process_new_documents(session)
+    assert result["stories_new"] == 1
+    old_story, new_story = _story_of(session, first), _story_of(session, again)
+    assert new_story.id != old_story.id and new_story.recurrence_of_id == old_story.id
