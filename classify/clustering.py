@@ -50,6 +50,7 @@ MAX_CANDIDATES = 8  # stories compared in full per report (by shared terms), plu
 MAX_POSTING = 80  # terms held by more open stories than this are not used to find candidates
 LOOKUP_TERMS = 40  # a report's strongest terms looked up in the inverted index
 CELL_DEG = 0.0025  # ~270 m grid cells for coordinates
+CLOSED_TERMS = 12  # strongest terms of a closed story kept to find recurrences
 OPEN_DAYS = 3.0  # a story closes after this many days without a new report
 JOIN = 0.45  # combined similarity needed to join a story
 RECUR = 0.30  # similarity for "the same matter again" to an earlier, closed story
@@ -131,7 +132,7 @@ class StoryClusterer:
         self.postings: dict[str, set[Hashable]] = {}
         self.grid: dict[tuple[int, int], set[Hashable]] = {}
         self.closed_grid: dict[tuple[int, int], set[Hashable]] = {}
-        self.closed_places: dict[str, set[Hashable]] = {}
+        self.closed_postings: dict[str, set[Hashable]] = {}
         self.doc_story: dict[Hashable, Hashable] = {}
         self.merged: dict[Hashable, Hashable] = {}
         self.clock: datetime | None = None
@@ -218,8 +219,8 @@ class StoryClusterer:
         self.closed[story.key] = story
         for cell in story.cells:
             self.closed_grid.setdefault(cell, set()).add(story.key)
-        for place in story.places:
-            self.closed_places.setdefault(place, set()).add(story.key)
+        for term in heapq.nlargest(CLOSED_TERMS, story.centroid, key=story.centroid.__getitem__):
+            self.closed_postings.setdefault(term, set()).add(story.key)
 
     def _unindex(self, story: StoryProfile) -> None:
         for term in story.indexed_terms:
@@ -350,17 +351,28 @@ class StoryClusterer:
         return (best[1], best[0]) if best else (None, 0.0)
 
     def _recurrence_of(self, report: Report, vec: dict[str, float]) -> Hashable | None:
-        keys: set[Hashable] = set()
+        """The latest closed story about the same matter: same place (within 300 m, or a shared place
+        name) and similar words. Candidates come from the closed stories' grid cells and their
+        strongest terms, so the work stays bounded however long the history grows."""
+        hits: Counter[Hashable] = Counter()
+        for term in itertools.islice(vec, LOOKUP_TERMS):
+            keys = self.closed_postings.get(term)
+            if keys and len(keys) <= MAX_POSTING:
+                hits.update(keys)
+        found = [k for k, n in hits.most_common(MAX_CANDIDATES) if n >= 2]
         if report.point:
-            for cell in _neighbours(_cell(report.point)):
-                keys |= self.closed_grid.get(cell, set())
-        else:
-            for place in [*report.places, *([report.district] if report.district else [])]:
-                keys |= self.closed_places.get(place, set())
+            near = [k for cell in _neighbours(_cell(report.point)) for k in self.closed_grid.get(cell, ())]
+            found += [k for k in near if hits.get(k, 0) >= 1][:MAX_CANDIDATES]
+        places = set(report.places) | ({report.district} if report.district else set())
         best: tuple[float, datetime, Hashable] | None = None
-        for key in keys:
+        for key in dict.fromkeys(found):
             story = self.closed.get(key)
             if story is None or (report.when and report.when - story.last_seen > self.recurrence_for):
+                continue
+            if report.point and story.points:
+                if min(metres_between(report.point, p) for p in story.points) > 300:
+                    continue
+            elif not (places & set(story.places)):
                 continue
             score = self._similarity(report, vec, story)
             if score >= RECUR and (best is None or (score, story.last_seen) > best[:2]):

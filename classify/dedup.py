@@ -34,6 +34,7 @@ NUM_PERM = 32
 DUP_JACCARD = 0.7  # confirmed near-duplicate: shingle-set Jaccard at least this
 LSH_THRESHOLD = 0.6  # candidate retrieval, a little below the confirmation threshold
 SAME_PLACE_METRES = 300.0
+MAX_CHECKED = 40  # near-duplicate candidates confirmed per document, most recent first
 _MERSENNE = np.uint64((1 << 61) - 1)
 _MAX32 = np.uint64(0xFFFFFFFF)
 _rng = np.random.RandomState(20261124)
@@ -113,6 +114,7 @@ class DocPrint:
     point: tuple[float, float] | None
     district: str | None
     duplicate_of: Hashable | None = None
+    seq: int = 0  # arrival order in the index
 
 
 def places_disagree(a: DocPrint, b: DocPrint) -> bool:
@@ -128,7 +130,7 @@ def places_disagree(a: DocPrint, b: DocPrint) -> bool:
 class DuplicateIndex:
     """Exact and near-duplicate look-up over the documents seen so far (kept for ``window_days``)."""
 
-    window_days: int = 45
+    window_days: int = 30
     lsh: MinHashLSH = field(default_factory=lambda: MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM))
     prints: dict[Hashable, DocPrint] = field(default_factory=dict)
     by_hash: dict[str, Hashable] = field(default_factory=dict)
@@ -153,9 +155,16 @@ class DuplicateIndex:
             return None
         sig = signature(doc.hashes) if sig is None else sig
         best: tuple[float, Hashable] | None = None
-        for key in self.lsh.query(LeanMinHash(seed=1, hashvalues=sig, scheme="legacy")):
-            other = self.prints.get(key)
-            if other is None or places_disagree(doc, other):
+        found = [
+            self.prints[k]
+            for k in self.lsh.query(LeanMinHash(seed=1, hashvalues=sig, scheme="legacy"))
+            if k in self.prints
+        ]
+        if len(found) > MAX_CHECKED:  # a much-repeated template: the most recent copies are enough
+            found = sorted(found, key=lambda p: p.seq)[-MAX_CHECKED:]
+        for other in found:
+            key = other.key
+            if places_disagree(doc, other):
                 continue
             score = jaccard(doc.hashes, other.hashes)
             if score >= DUP_JACCARD and (best is None or score > best[0]):
@@ -174,6 +183,7 @@ class DuplicateIndex:
     ) -> None:
         if doc.key in self.prints:
             self.remove(doc.key)
+        doc.seq = next(self._seq)
         self.prints[doc.key] = doc
         if content_hash:
             self.by_hash.setdefault(content_hash, doc.key)

@@ -43,7 +43,7 @@ from storage.stories import (
     window_documents,
 )
 
-WINDOW_DAYS = 45  # what a rebuilt index holds: the duplicate window (longer than a story stays open)
+WINDOW_DAYS = 30  # what a rebuilt index holds: the duplicate window (longer than a story stays open)
 _CACHE: dict[str, tuple[StoryClusterer, tuple[object, ...]]] = {}
 
 
