@@ -50,6 +50,7 @@ MAX_CANDIDATES = 8  # stories compared in full per report (by shared terms), plu
 MAX_POSTING = 80  # terms held by more open stories than this are not used to find candidates
 LOOKUP_TERMS = 40  # a report's strongest terms looked up in the inverted index
 CELL_DEG = 0.0025  # ~270 m grid cells for coordinates
+MAX_CLOSED_POSTING = 20  # the same for closed stories (looked up only to find recurrences)
 CLOSED_TERMS = 12  # strongest terms of a closed story kept to find recurrences
 OPEN_DAYS = 3.0  # a story closes after this many days without a new report
 JOIN = 0.45  # combined similarity needed to join a story
@@ -357,7 +358,7 @@ class StoryClusterer:
         hits: Counter[Hashable] = Counter()
         for term in itertools.islice(vec, LOOKUP_TERMS):
             keys = self.closed_postings.get(term)
-            if keys and len(keys) <= MAX_POSTING:
+            if keys and len(keys) <= MAX_CLOSED_POSTING:  # history grows: only distinctive terms
                 hits.update(keys)
         found = [k for k, n in hits.most_common(MAX_CANDIDATES) if n >= 2]
         if report.point:

@@ -75,7 +75,7 @@ def clusterer_for(session: Session, model_version: str) -> StoryClusterer:
     """The cached index of this database, or one rebuilt from the store's open window."""
     key = _cache_key(session)
     mark = index_watermark(session)
-    cached = _CACHE.get(key)
+    cached = _CACHE.pop(key, None)  # put back only when a run succeeds: a failed run leaves no half-index
     if cached is not None and cached[1] == mark:
         clusterer = cached[0]
     else:
@@ -127,6 +127,7 @@ def assign_stories(session: Session, model_version: str | None = None) -> dict[s
     for story in touched.values():
         refresh_facts(session, story, model_version)
     session.flush()
+    clusterer.new_story_key = clusterer._next_key  # do not keep this session alive in the cache
     _CACHE[_cache_key(session)] = (clusterer, index_watermark(session))
     return {"stories_new": created, "stories_updated": len(touched) - created}
 
