@@ -101,6 +101,7 @@ class StoryProfile:
     open: bool = True
     pinned: bool = False
     norm: float = 0.0  # of the centroid, kept up to date by the clusterer
+    seq: int = 0  # creation order (a stable tie-break)
 
     def renorm(self) -> None:
         self.norm = math.sqrt(sum(w * w for w in self.centroid.values())) or 1.0
@@ -327,11 +328,14 @@ class StoryClusterer:
             keys = postings.get(term)
             if keys and len(keys) <= MAX_POSTING:  # a term in that many open stories tells nothing
                 hits.update(keys)
-        found = [k for k, n in hits.most_common(MAX_CANDIDATES) if n >= 2]
+        # Sets have no stable order (string hashing is salted per process): rank by shared terms,
+        # then by the story's age, so that the same input always gives the same stories.
+        found = self._top(hits, 2)
         if report.point:
             near: list[Hashable] = []
             for cell in _neighbours(_cell(report.point)):
                 near.extend(self.grid.get(cell, ()))
+            near.sort(key=self._age)
             if len(near) > MAX_CANDIDATES:  # a busy corner: keep those that share words too
                 near = [k for k in near if hits.get(k, 0) >= 1][:MAX_CANDIDATES]
             found.extend(near)
@@ -342,6 +346,15 @@ class StoryClusterer:
                 seen.add(key)
                 out.append(self.stories[key])
         return out
+
+    def _age(self, key: Hashable) -> int:
+        story = self.stories.get(key) or self.closed.get(key)
+        return story.seq if story is not None else -1
+
+    def _top(self, hits: Counter[Hashable], least: int) -> list[Hashable]:
+        return heapq.nsmallest(
+            MAX_CANDIDATES, (k for k, n in hits.items() if n >= least), key=lambda k: (-hits[k], self._age(k))
+        )
 
     def _best_open(self, report: Report, vec: dict[str, float]) -> tuple[Hashable | None, float]:
         best: tuple[float, Hashable] | None = None
@@ -360,9 +373,10 @@ class StoryClusterer:
             keys = self.closed_postings.get(term)
             if keys and len(keys) <= MAX_CLOSED_POSTING:  # history grows: only distinctive terms
                 hits.update(keys)
-        found = [k for k, n in hits.most_common(MAX_CANDIDATES) if n >= 2]
+        found = self._top(hits, 2)
         if report.point:
             near = [k for cell in _neighbours(_cell(report.point)) for k in self.closed_grid.get(cell, ())]
+            near.sort(key=self._age)
             found += [k for k in near if hits.get(k, 0) >= 1][:MAX_CANDIDATES]
         places = set(report.places) | ({report.district} if report.district else set())
         best: tuple[float, datetime, Hashable] | None = None
@@ -388,7 +402,7 @@ class StoryClusterer:
             self.stories[key] = story
         t = when or datetime.min
         if story is None:
-            story = StoryProfile(key, t, t)
+            story = StoryProfile(key, t, t, seq=next(self._seq))
             self.stories[key] = story
         else:
             self._unindex(story)

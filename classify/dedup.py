@@ -160,8 +160,9 @@ class DuplicateIndex:
             for k in self.lsh.query(LeanMinHash(seed=1, hashvalues=sig, scheme="legacy"))
             if k in self.prints
         ]
+        found.sort(key=lambda p: p.seq)  # a stable order whatever the set's (ties go to the earliest)
         if len(found) > MAX_CHECKED:  # a much-repeated template: the most recent copies are enough
-            found = sorted(found, key=lambda p: p.seq)[-MAX_CHECKED:]
+            found = found[-MAX_CHECKED:]
         for other in found:
             key = other.key
             if places_disagree(doc, other):

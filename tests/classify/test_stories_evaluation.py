@@ -70,3 +70,32 @@ def test_scores_are_computed_not_constant(tmp_path: Path) -> None:
     (tmp_path / "stories.jsonl").write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
     scores = evaluate(tmp_path)
     assert scores["duplicate_precision"] == 0.0 and scores["bcubed_precision"] == 0.5
+
+
+def test_same_input_same_stories_whatever_the_hash_seed() -> None:
+    """Sets of string keys iterate in a per-process order: the clustering must not depend on it."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "from classify.evaluate_stories import SET_DIR, load_set, report_of\n"
+        "from classify.clustering import StoryClusterer\n"
+        "c = StoryClusterer()\n"
+        "for r in load_set(SET_DIR)[:700]:\n"
+        "    p = c.add(report_of(r)); print(p.key, p.story, p.duplicate_of)\n"
+    )
+    outs = []
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        done = subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+        outs.append(done.stdout)
+    assert outs[0] == outs[1] and outs[0].count("\n") == 700
