@@ -120,9 +120,7 @@ def build_queue(
         score, why = ranked[story.id]
         candidate = existing.pop(story.id, None)
         if candidate is None:
-            session.add(
-                Candidate(review_day=review_day, story_id=story.id, rank=rank, score=score, explanation=why)
-            )
+            session.add(Candidate(review_day=review_day, story_id=story.id, rank=rank, score=score, explanation=why))
             added += 1
         elif (candidate.rank, candidate.score, candidate.explanation) != (rank, score, why):
             candidate.rank, candidate.score, candidate.explanation = rank, score, why
@@ -134,3 +132,15 @@ def build_queue(
             dropped += 1
     session.flush()
     return QueueResult(review_day, len(eligible), added, reranked, dropped)
+
+
+def freeze_queue(session: Session, review_day: date, now: datetime | None = None) -> int:
+    """07:00: snapshot the ranks of the day's undecided candidates; returns how many were frozen now."""
+    now = now or datetime.now(UTC)
+    frozen = 0
+    for candidate in candidates_of_day(session, review_day).values():
+        if candidate.state is CandidateState.PROPOSED:
+            candidate.state, candidate.frozen_rank, candidate.frozen_at = CandidateState.FROZEN, candidate.rank, now
+            frozen += 1
+    session.flush()
+    return frozen

@@ -34,8 +34,12 @@ class SourceSummary:
         return asdict(self)
 
 
-def crawl_feed_source(sessions: sessionmaker[Session], source_id: int, settings: Settings | None = None,
-                      flow_run_id: str | None = None) -> SourceSummary:
+def crawl_feed_source(
+    sessions: sessionmaker[Session],
+    source_id: int,
+    settings: Settings | None = None,
+    flow_run_id: str | None = None,
+) -> SourceSummary:
     """Crawl one feed source. Items are stored in one transaction: all of them, or (on failure) none."""
     settings = settings or get_settings()
     with sessions.begin() as session:
@@ -87,17 +91,24 @@ def crawl_feed_source(sessions: sessionmaker[Session], source_id: int, settings:
     return summary
 
 
-def crawl(sessions: sessionmaker[Session], names: Sequence[str] | None = None, settings: Settings | None = None,
-          progress: Callable[[SourceSummary], None] | None = None,
-          flow_run_id: str | None = None) -> list[SourceSummary]:
+def crawl(
+    sessions: sessionmaker[Session],
+    names: Sequence[str] | None = None,
+    settings: Settings | None = None,
+    progress: Callable[[SourceSummary], None] | None = None,
+    flow_run_id: str | None = None,
+) -> list[SourceSummary]:
     """Crawl the named sources (or every enabled one); a failing source never stops the others."""
     with sessions.begin() as session:
         sources = [(s.id, s.name, s.kind) for s in sources_by_names(session, names)]
     summaries = []
     for source_id, name, kind in sources:
         if kind is not SourceKind.RSS:
-            summary = SourceSummary(source=name, status="skipped",
-                                    message=f"{kind.value} sources are crawled by the Scrapy spiders")
+            summary = SourceSummary(
+                source=name,
+                status="skipped",
+                message=f"{kind.value} sources are crawled by the Scrapy spiders",
+            )
         else:
             summary = crawl_feed_source(sessions, source_id, settings, flow_run_id)
         summaries.append(summary)

@@ -44,7 +44,7 @@ class StoreResult:
 
 
 def store_item(session: Session, item: Item, source_id: int | None, crawl_run_id: int | None = None) -> StoreResult:
-    """Insert or update one item; same canonical URL (or same content from the same source) never duplicates."""
+    """Insert or update one item: one canonical URL (or content from one source) is never stored twice."""
     canonical = canonical_url(item.url)
     digest = content_hash(item.title, item.text)
     existing = session.scalar(select(Document).where(Document.canonical_url == canonical))
@@ -58,17 +58,23 @@ def store_item(session: Session, item: Item, source_id: int | None, crawl_run_id
         if existing.content_hash == digest:
             _refresh_engagement(existing, item)
             return StoreResult(Outcome.UNCHANGED, existing)
-        session.add(DocumentVersion(document_id=existing.id, version=existing.version, title=existing.title,
-                                    text=existing.text, content_hash=existing.content_hash,
-                                    fetched_at=existing.fetched_at))
+        session.add(
+            DocumentVersion(
+                document_id=existing.id,
+                version=existing.version,
+                title=existing.title,
+                text=existing.text,
+                content_hash=existing.content_hash,
+                fetched_at=existing.fetched_at,
+            )
+        )
         existing.version += 1
         _apply(existing, item, digest)
         existing.state = DocumentState.FETCHED  # score the new text again
         return StoreResult(Outcome.UPDATED, existing)
 
     twin = session.scalar(select(Document.id).where(Document.content_hash == digest).limit(1))
-    document = Document(canonical_url=canonical, source_id=source_id, crawl_run_id=crawl_run_id,
-                        duplicate_of_id=twin)
+    document = Document(canonical_url=canonical, source_id=source_id, crawl_run_id=crawl_run_id, duplicate_of_id=twin)
     _apply(document, item, digest)
     try:
         with session.begin_nested():

@@ -9,18 +9,24 @@
 from __future__ import annotations
 
 import os
+import sys
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # shared helpers: fakes.py, casework_data.py
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_HOME", str(ROOT / "var" / "test-prefect"))
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
+os.environ.setdefault("BKKWATCH_RETRY_BASE_SECONDS", "0.2")  # I/O retries in tests: 0.2, 0.4, 0.8, 1.6 s
 os.environ["BKKWATCH_ALLOW_PRIVATE_HOSTS"] = "1"  # fixtures are served from 127.0.0.1
+Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
 
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
@@ -104,12 +110,12 @@ def _sqlite_db(tmp_path: Path) -> str:
     return f"sqlite:///{target}"
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """A fresh, migrated database (SQLite, then PostgreSQL); BKKWATCH_DATABASE_URL points at it."""
-    if request.param == "sqlite":
+@contextmanager
+def _database(kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A fresh migrated database of ``kind``; BKKWATCH_DATABASE_URL points at it while it lives."""
+    name = None
+    if kind == "sqlite":
         url = _sqlite_db(tmp_path)
-        name = None
     else:
         reason = _postgres_available()
         if reason:
@@ -128,6 +134,20 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.M
         reset_settings()
         if name:
             _pg_exec(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A fresh, migrated database (SQLite, then PostgreSQL); BKKWATCH_DATABASE_URL points at it."""
+    with _database(request.param, tmp_path, monkeypatch) as url:
+        yield url
+
+
+@pytest.fixture
+def pg_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database only (for what SQLite cannot show, e.g. a server away)."""
+    with _database("postgres", tmp_path, monkeypatch) as url:
+        yield url
 
 
 @pytest.fixture
