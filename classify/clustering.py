@@ -335,10 +335,10 @@ class StoryClusterer:
             near: list[Hashable] = []
             for cell in _neighbours(_cell(report.point)):
                 near.extend(self.grid.get(cell, ()))
-            near.sort(key=self._age)
             if len(near) > MAX_CANDIDATES:  # a busy corner: keep those that share words too
-                near = [k for k in near if hits.get(k, 0) >= 1][:MAX_CANDIDATES]
-            found.extend(near)
+                near = [k for k in near if hits.get(k, 0) >= 1]
+            near.sort(key=self._age)
+            found.extend(near[:MAX_CANDIDATES])
         seen: set[Hashable] = set()
         out = []
         for key in found:
@@ -376,8 +376,8 @@ class StoryClusterer:
         found = self._top(hits, 2)
         if report.point:
             near = [k for cell in _neighbours(_cell(report.point)) for k in self.closed_grid.get(cell, ())]
-            near.sort(key=self._age)
-            found += [k for k in near if hits.get(k, 0) >= 1][:MAX_CANDIDATES]
+            near = sorted((k for k in near if hits.get(k, 0) >= 1), key=self._age)
+            found += near[:MAX_CANDIDATES]
         places = set(report.places) | ({report.district} if report.district else set())
         best: tuple[float, datetime, Hashable] | None = None
         for key in dict.fromkeys(found):
