@@ -416,6 +416,7 @@ def version() -> None:
 
 from bkkwatch.cli_review import register as _register_review; _register_review(app)  # noqa: E402, E702, I001
 from bkkwatch.cli_classify import register as _register_classify; _register_classify(app)  # noqa: E402, E702, I001
+from bkkwatch.cli_stories import register as _register_stories; _register_stories(app)  # noqa: E402, E702, I001
 
 
 def main() -> None:

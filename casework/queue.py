@@ -1,9 +1,10 @@
 """The ranked queue of candidate issues for a review day (the working group's 10:30 deadline).
 
-Ranking, first version: image impact level and probability, urgency, spread (outlets, reach,
-velocity) and Bangkok relevance, explained in Thai. A candidate a person decided on keeps its
-state; a frozen queue keeps its frozen ranks. Keyed on (review day, story): rebuilding the queue
-for the same day never duplicates a candidate.
+Ranking: image impact level and probability, urgency, velocity and spike, spread (outlets,
+reach), novelty (new today; a story already sent sinks) and recurrence (a matter that came back,
+more so after it was sent), and Bangkok relevance, explained in Thai. A candidate a person
+decided on keeps its state; a frozen queue keeps its frozen ranks. Keyed on (review day, story):
+rebuilding the queue for the same day never duplicates a candidate.
 """
 
 from __future__ import annotations
@@ -29,29 +30,61 @@ class QueueResult:
     dropped: int
 
 
-def rank_score(story: Story) -> float:
+def rank_score(
+    story: Story, *, sent: bool = False, recurrence_sent: bool = False, now: datetime | None = None
+) -> float:
+    """Image impact and urgency first, then spread (velocity, reach, outlets), novelty and recurrence.
+
+    ``sent``: the story already has an Issue (sent to an agency): it sinks. ``recurrence_sent``: the
+    story is a recurrence of one that was sent (the fix did not hold): it rises.
+    """
     return round(
         3.0 * story.max_level
         + 2.0 * story.max_impact
         + (4.0 if story.urgent else 0.0)
+        + 1.0 * min(story.velocity, 2.0)
+        + (0.5 if story.spike else 0.0)
         + 0.6 * math.log1p(max(story.n_outlets - 1, 0))
         + 0.3 * math.log1p(story.reach) / math.log(10)
-        + 0.5 * min(story.velocity, 2.0)
+        + (1.0 if _is_new(story, now) else 0.0)
+        - (3.0 if sent else 0.0)
+        + (1.0 if story.recurrence_of_id else 0.0)
+        + (0.5 if recurrence_sent else 0.0)
         + 1.0 * story.bangkok,
         4,
     )
 
 
-def rank_explanation(story: Story) -> str:
+def _is_new(story: Story, now: datetime | None) -> bool:
+    if story.first_seen is None:
+        return False
+    now = now or datetime.now(UTC)
+    return now - story.first_seen <= timedelta(hours=24)
+
+
+def rank_explanation(
+    story: Story, *, sent: bool = False, recurrence_sent: bool = False, now: datetime | None = None
+) -> str:
+    """The rank in Thai, in the order it counts."""
     parts = [f"ผลกระทบระดับ {story.max_level}"]
     if story.urgent:
         parts.append("เร่งด่วน")
+    if story.velocity:
+        parts.append(f"รายงาน {story.velocity:.2f} ครั้ง/ชม. ใน 24 ชม.")
+    if story.spike:
+        parts.append("กระแสพุ่ง")
     if story.n_outlets > 1:
         parts.append(f"{story.n_outlets} แหล่งข่าว")
     if story.reach:
         parts.append(f"ยอดมีส่วนร่วม {story.reach:,}")
-    if story.spike:
-        parts.append("กระแสพุ่ง")
+    if sent:
+        parts.append("ส่งหน่วยงานแล้ว")
+    elif _is_new(story, now):
+        parts.append("ประเด็นใหม่")
+    if story.recurrence_of_id:
+        parts.append("เกิดซ้ำหลังเคยส่งหน่วยงาน" if recurrence_sent else "เกิดซ้ำ")
+    if story.traffy_tickets:
+        parts.append(f"ประชาชนแจ้ง Traffy {len(story.traffy_tickets)} เรื่อง")
     if story.explanation:
         parts.append(story.explanation)
     return " · ".join(parts)
@@ -70,11 +103,21 @@ def build_queue(
         for s in stories_seen_since(session, since, until + timedelta(seconds=1))
         if s.bangkok >= settings.queue_min_bangkok and s.id not in sent
     ]
-    eligible.sort(key=lambda s: (-rank_score(s), s.first_seen or deadline, s.id))
+    when = until
+
+    def rank_of(story: Story) -> tuple[float, str]:
+        again = story.recurrence_of_id is not None and story.recurrence_of_id in sent
+        return (
+            rank_score(story, recurrence_sent=again, now=when),
+            rank_explanation(story, recurrence_sent=again, now=when),
+        )
+
+    ranked = {s.id: rank_of(s) for s in eligible}
+    eligible.sort(key=lambda s: (-ranked[s.id][0], s.first_seen or deadline, s.id))
     existing = candidates_of_day(session, review_day)
     added = reranked = 0
     for rank, story in enumerate(eligible, start=1):
-        score, why = rank_score(story), rank_explanation(story)
+        score, why = ranked[story.id]
         candidate = existing.pop(story.id, None)
         if candidate is None:
             session.add(Candidate(review_day=review_day, story_id=story.id, rank=rank, score=score, explanation=why))

@@ -1,0 +1,488 @@
+"""Incremental story clustering: each arriving report joins an open story or starts a new one.
+
+No database here: ``classify/stories.py`` feeds it from storage, ``bkkwatch stories`` from a file.
+
+- **Text**: TF-IDF over character 4-grams of headline (counted twice) and the opening of the text,
+  with document frequencies counted as documents arrive; a story keeps a centroid of its
+  reports' vectors (the strongest terms only, so cost per report stays flat).
+- **Place**: coordinates (Traffy tickets, geotagged posts) within a few hundred metres, and the
+  districts/places the scorer found; a far-away report cannot join on text alone.
+- **Tags**: shared categories or suggested agencies add a little.
+- **Time**: a story is open while reports keep coming (``open_days`` since its last report).
+  A matching report after that starts a NEW story linked to the old one (``recurrence_of``).
+- **Duplicates** (classify/dedup.py) always join their family's story while it is open.
+
+Candidates are found through an inverted index of each report's rarest terms and a grid of
+about 250 m cells, both holding open stories only, so the work per report does not grow with the
+store. ``save``/``load`` keep the whole state in one file; ``classify/stories.py`` rebuilds it from
+the database when the file is missing.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import math
+import pickle
+from collections import Counter
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from classify.dedup import (
+    DocPrint,
+    DuplicateIndex,
+    fix_latlon,
+    metres_between,
+    shingle_hashes,
+    shingle_text,
+    signature,
+)
+
+GRAM = 4
+TEXT_CHARS = 400  # opening of the text used for story similarity
+DOC_TERMS = 100  # strongest terms kept per report
+STORY_TERMS = 150  # strongest terms kept per story centroid
+POSTING_TERMS = 40  # strongest terms of a story in the inverted index
+MAX_CANDIDATES = 8  # stories compared in full per report (by shared terms), plus as many nearby
+MAX_POSTING = 80  # terms held by more open stories than this are not used to find candidates
+LOOKUP_TERMS = 40  # a report's strongest terms looked up in the inverted index
+CELL_DEG = 0.0025  # ~270 m grid cells for coordinates
+MAX_CLOSED_POSTING = 20  # the same for closed stories (looked up only to find recurrences)
+CLOSED_TERMS = 12  # strongest terms of a closed story kept to find recurrences
+OPEN_DAYS = 3.0  # a story closes after this many days without a new report
+JOIN = 0.45  # combined similarity needed to join a story
+RECUR = 0.30  # similarity for "the same matter again" to an earlier, closed story
+MIN_TEXT = 0.15  # below this text similarity, nothing else can make two reports one story
+FAR_METRES = 1500.0  # reports with coordinates further apart are never one story
+STATE_VERSION = 1
+
+
+@dataclass
+class Report:
+    """One document as the clusterer sees it."""
+
+    key: Hashable
+    text: str
+    title: str = ""
+    when: datetime | None = None
+    canonical_url: str | None = None
+    content_hash: str | None = None
+    point: tuple[float, float] | None = None
+    district: str | None = None
+    places: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Placement:
+    key: Hashable
+    story: Hashable
+    duplicate_of: Hashable | None
+    new_story: bool
+    recurrence_of: Hashable | None = None
+    similarity: float = 0.0
+
+
+@dataclass
+class StoryProfile:
+    key: Hashable
+    first_seen: datetime
+    last_seen: datetime
+    n: int = 0
+    centroid: dict[str, float] = field(default_factory=dict)
+    points: list[tuple[float, float]] = field(default_factory=list)
+    places: Counter[str] = field(default_factory=Counter)
+    tags: Counter[str] = field(default_factory=Counter)
+    indexed_terms: set[str] = field(default_factory=set)
+    cells: set[tuple[int, int]] = field(default_factory=set)
+    open: bool = True
+    pinned: bool = False
+    norm: float = 0.0  # of the centroid, kept up to date by the clusterer
+    seq: int = 0  # creation order (a stable tie-break)
+
+    def renorm(self) -> None:
+        self.norm = math.sqrt(sum(w * w for w in self.centroid.values())) or 1.0
+
+
+def _cell(point: tuple[float, float]) -> tuple[int, int]:
+    return (int(point[0] // CELL_DEG), int(point[1] // CELL_DEG))
+
+
+def _neighbours(cell: tuple[int, int]) -> list[tuple[int, int]]:
+    return [(cell[0] + i, cell[1] + j) for i in (-1, 0, 1) for j in (-1, 0, 1)]
+
+
+class StoryClusterer:
+    def __init__(
+        self,
+        new_story_key: Callable[[], Hashable] | None = None,
+        open_days: float = OPEN_DAYS,
+        recurrence_days: float = 365.0,
+    ) -> None:
+        self.new_story_key: Callable[[], Hashable] = new_story_key or self._next_key
+        self.story_counter = 0
+        self.open_for = timedelta(days=open_days)
+        self.recurrence_for = timedelta(days=recurrence_days)
+        self.dups = DuplicateIndex()
+        self.df: Counter[str] = Counter()
+        self.n_docs = 0
+        self.stories: dict[Hashable, StoryProfile] = {}
+        self.closed: dict[Hashable, StoryProfile] = {}
+        self.postings: dict[str, set[Hashable]] = {}
+        self.grid: dict[tuple[int, int], set[Hashable]] = {}
+        self.closed_grid: dict[tuple[int, int], set[Hashable]] = {}
+        self.closed_postings: dict[str, set[Hashable]] = {}
+        self.doc_story: dict[Hashable, Hashable] = {}
+        self.merged: dict[Hashable, Hashable] = {}
+        self.clock: datetime | None = None
+        self._closing: list[tuple[datetime, int, Hashable]] = []
+        self._seq = itertools.count()
+
+    # --- features ----------------------------------------------------------------------------
+
+    def _terms(self, report: Report) -> Counter[str]:
+        title = shingle_text(report.title)
+        body = shingle_text(report.text[:TEXT_CHARS])
+        grams: Counter[str] = Counter()
+        for text, weight in ((title, 2), (body, 1)):
+            for i in range(max(0, len(text) - GRAM + 1)):
+                grams[text[i : i + GRAM]] += weight
+        return grams
+
+    def _vector(self, grams: Counter[str]) -> dict[str, float]:
+        n = self.n_docs + 1
+        weighted = {
+            g: (1.0 + math.log(tf)) * (math.log((n + 1) / (self.df.get(g, 0) + 1)) + 1.0)
+            for g, tf in grams.items()
+        }
+        top = heapq.nlargest(DOC_TERMS, weighted.items(), key=lambda kv: kv[1])
+        norm = math.sqrt(sum(w * w for _, w in top)) or 1.0
+        return {g: w / norm for g, w in top}
+
+    @staticmethod
+    def _cosine(vec: dict[str, float], story: StoryProfile) -> float:
+        centroid = story.centroid
+        if not vec or not centroid:
+            return 0.0
+        get = centroid.get
+        dot = sum([w * get(g, 0.0) for g, w in vec.items()])
+        return dot / (story.norm or 1.0)
+
+    def _similarity(self, report: Report, vec: dict[str, float], story: StoryProfile) -> float:
+        """Text cosine plus place and tag evidence; -1 when the two cannot be one matter."""
+        score = self._cosine(vec, story)
+        if score < MIN_TEXT:  # places alone never make a story: one citizen reports many problems on a walk
+            return -1.0
+        if report.point and story.points:
+            d = min(metres_between(report.point, p) for p in story.points)
+            if d > FAR_METRES:
+                return -1.0
+            score += 0.3 if d <= 150 else 0.1 if d <= 500 else -0.2
+        places = set(report.places) | ({report.district} if report.district else set())
+        if places and story.places:
+            score += 0.08 if places & set(story.places) else -0.25
+        if report.tags and story.tags and set(report.tags) & set(story.tags):
+            score += 0.06
+        return score
+
+    def _next_key(self) -> Hashable:
+        """s1, s2, ...: kept in the saved state, so a loaded index never reuses a key."""
+        self.story_counter += 1
+        return f"s{self.story_counter}"
+
+    # --- time --------------------------------------------------------------------------------
+
+    def _advance(self, when: datetime | None) -> datetime | None:
+        if when is not None and (self.clock is None or when > self.clock):
+            self.clock = when
+            self._close_stale()
+            self.dups.expire(when)
+        return when or self.clock
+
+    def _close_stale(self) -> None:
+        assert self.clock is not None
+        while self._closing and self._closing[0][0] + self.open_for < self.clock:
+            last, _, key = heapq.heappop(self._closing)
+            story = self.stories.get(key)
+            if story is not None and story.last_seen == last and not story.pinned:
+                self._close(story)
+
+    def _close(self, story: StoryProfile) -> None:
+        self._unindex(story)
+        story.open = False
+        del self.stories[story.key]
+        story.centroid = dict(heapq.nlargest(30, story.centroid.items(), key=lambda kv: kv[1]))
+        story.renorm()
+        story.indexed_terms = set()
+        story.tags = Counter()  # a closed story is only looked at again for a recurrence
+        self.closed[story.key] = story
+        for cell in story.cells:
+            self.closed_grid.setdefault(cell, set()).add(story.key)
+        for term in heapq.nlargest(CLOSED_TERMS, story.centroid, key=story.centroid.__getitem__):
+            self.closed_postings.setdefault(term, set()).add(story.key)
+
+    def _unindex(self, story: StoryProfile) -> None:
+        for term in story.indexed_terms:
+            keys = self.postings.get(term)
+            if keys is not None:
+                keys.discard(story.key)
+                if not keys:
+                    del self.postings[term]
+        for cell in story.cells:
+            keys = self.grid.get(cell)
+            if keys is not None:
+                keys.discard(story.key)
+                if not keys:
+                    del self.grid[cell]
+
+    # --- the public interface ----------------------------------------------------------------
+
+    def live(self, story_key: Hashable) -> Hashable:
+        """Follow people's merges to the story that now holds the documents."""
+        seen = set()
+        while story_key in self.merged and story_key not in seen:
+            seen.add(story_key)
+            story_key = self.merged[story_key]
+        return story_key
+
+    def add(self, report: Report, story: Hashable | None = None) -> Placement:
+        """Place one report. ``story`` forces the story (a person's decision, or where it already is)."""
+        when = self._advance(report.when)
+        report.when = when
+        hashes = shingle_hashes(report.title + "\n" + report.text)
+        sig = signature(hashes) if hashes.size else None
+        fingerprint = DocPrint(report.key, hashes, when, report.point, report.district)
+        duplicate_of = self.dups.find(fingerprint, report.content_hash, report.canonical_url, sig=sig)
+        fingerprint.duplicate_of = duplicate_of
+        recurrence_of: Hashable | None = None
+        similarity = 1.0
+        new = False
+        head_story = self.live(self.doc_story[duplicate_of]) if duplicate_of in self.doc_story else None
+        if story is None and head_story is not None and head_story in self.stories:
+            # a copy joins its family's open story and adds nothing to its words: the cheap path
+            self._touch(self.stories[head_story], when)
+            self.dups.add(fingerprint, report.content_hash, report.canonical_url, sig=sig)
+            self.doc_story[report.key] = head_story
+            return Placement(report.key, head_story, duplicate_of, False, None, 1.0)
+        grams = self._terms(report)
+        vec = self._vector(grams)
+        if story is not None:
+            target = self.live(story)
+        else:
+            target, similarity = self._best_open(report, vec)
+            if target is None:
+                target, new = self.new_story_key(), True
+                recurrence_of = self._recurrence_of(report, vec)
+                if recurrence_of is None and head_story is not None:
+                    recurrence_of = head_story  # a repost of a closed story's report
+        self._join(target, report, vec, when)
+        self.dups.add(fingerprint, report.content_hash, report.canonical_url, sig=sig)
+        if duplicate_of is None:  # copies would make a story's own words look common
+            self.df.update(grams.keys())
+            self.n_docs += 1
+        self.doc_story[report.key] = target
+        return Placement(report.key, target, duplicate_of, new, recurrence_of, round(similarity, 4))
+
+    def merge(self, source: Hashable, target: Hashable) -> None:
+        """A person merged ``source`` into ``target``: its reports now count for the target."""
+        target = self.live(target)
+        if source == target:
+            return
+        self.merged[source] = target
+        src = self.stories.pop(source, None) or self.closed.pop(source, None)
+        if src is None:
+            return
+        self._unindex(src)
+        dst = self.stories.get(target) or self.closed.get(target)
+        if dst is None:
+            src.key = target
+            self.stories[target] = src
+            self._index(src)
+            return
+        for g, w in src.centroid.items():
+            dst.centroid[g] = dst.centroid.get(g, 0.0) + w
+        dst.points.extend(src.points[: max(0, 8 - len(dst.points))])
+        dst.places.update(src.places)
+        dst.tags.update(src.tags)
+        dst.renorm()
+        dst.n += src.n
+        dst.first_seen = min(dst.first_seen, src.first_seen)
+        dst.last_seen = max(dst.last_seen, src.last_seen)
+        if dst.open:
+            self._index(dst)
+
+    def pin(self, story_key: Hashable, pinned: bool = True) -> None:
+        story = self.stories.get(self.live(story_key))
+        if story is not None:
+            story.pinned = pinned
+
+    # --- internals ---------------------------------------------------------------------------
+
+    def _candidates(self, report: Report, vec: dict[str, float]) -> list[StoryProfile]:
+        hits: Counter[Hashable] = Counter()
+        postings = self.postings
+        for term in itertools.islice(vec, LOOKUP_TERMS):  # vec is ordered strongest first
+            keys = postings.get(term)
+            if keys and len(keys) <= MAX_POSTING:  # a term in that many open stories tells nothing
+                hits.update(keys)
+        # Sets have no stable order (string hashing is salted per process): rank by shared terms,
+        # then by the story's age, so that the same input always gives the same stories.
+        found = self._top(hits, 2)
+        if report.point:
+            near: list[Hashable] = []
+            for cell in _neighbours(_cell(report.point)):
+                near.extend(self.grid.get(cell, ()))
+            if len(near) > MAX_CANDIDATES:  # a busy corner: keep those that share words too
+                near = [k for k in near if hits.get(k, 0) >= 1]
+            near.sort(key=self._age)
+            found.extend(near[:MAX_CANDIDATES])
+        seen: set[Hashable] = set()
+        out = []
+        for key in found:
+            if key not in seen and key in self.stories:
+                seen.add(key)
+                out.append(self.stories[key])
+        return out
+
+    def _age(self, key: Hashable) -> int:
+        story = self.stories.get(key) or self.closed.get(key)
+        return story.seq if story is not None else -1
+
+    def _top(self, hits: Counter[Hashable], least: int) -> list[Hashable]:
+        return heapq.nsmallest(
+            MAX_CANDIDATES, (k for k, n in hits.items() if n >= least), key=lambda k: (-hits[k], self._age(k))
+        )
+
+    def _best_open(self, report: Report, vec: dict[str, float]) -> tuple[Hashable | None, float]:
+        best: tuple[float, Hashable] | None = None
+        for story in self._candidates(report, vec):
+            score = self._similarity(report, vec, story)
+            if score >= JOIN and (best is None or score > best[0]):
+                best = (score, story.key)
+        return (best[1], best[0]) if best else (None, 0.0)
+
+    def _recurrence_of(self, report: Report, vec: dict[str, float]) -> Hashable | None:
+        """The latest closed story about the same matter: same place (within 300 m, or a shared place
+        name) and similar words. Candidates come from the closed stories' grid cells and their
+        strongest terms, so the work stays bounded however long the history grows."""
+        hits: Counter[Hashable] = Counter()
+        for term in itertools.islice(vec, LOOKUP_TERMS):
+            keys = self.closed_postings.get(term)
+            if keys and len(keys) <= MAX_CLOSED_POSTING:  # history grows: only distinctive terms
+                hits.update(keys)
+        found = self._top(hits, 2)
+        if report.point:
+            near = [k for cell in _neighbours(_cell(report.point)) for k in self.closed_grid.get(cell, ())]
+            near = sorted((k for k in near if hits.get(k, 0) >= 1), key=self._age)
+            found += near[:MAX_CANDIDATES]
+        places = set(report.places) | ({report.district} if report.district else set())
+        best: tuple[float, datetime, Hashable] | None = None
+        for key in dict.fromkeys(found):
+            story = self.closed.get(key)
+            if story is None or (report.when and report.when - story.last_seen > self.recurrence_for):
+                continue
+            if report.point and story.points:
+                if min(metres_between(report.point, p) for p in story.points) > 300:
+                    continue
+            elif not (places & set(story.places)):
+                continue
+            score = self._similarity(report, vec, story)
+            if score >= RECUR and (best is None or (score, story.last_seen) > best[:2]):
+                best = (score, story.last_seen, key)
+        return self.live(best[2]) if best else None
+
+    def _join(self, key: Hashable, report: Report, vec: dict[str, float], when: datetime | None) -> None:
+        story = self.stories.get(key)
+        if story is None and key in self.closed:  # a person put a late report into a closed story
+            story = self.closed.pop(key)
+            story.open = True
+            self.stories[key] = story
+        t = when or datetime.min
+        if story is None:
+            story = StoryProfile(key, t, t, seq=next(self._seq))
+            self.stories[key] = story
+        else:
+            self._unindex(story)
+        story.n += 1
+        if story.n <= 50:  # the first reports define a story; later ones only refresh its time
+            for g, w in vec.items():
+                story.centroid[g] = story.centroid.get(g, 0.0) + w
+            if len(story.centroid) > STORY_TERMS * 2:
+                story.centroid = dict(
+                    heapq.nlargest(STORY_TERMS, story.centroid.items(), key=lambda kv: kv[1])
+                )
+            story.renorm()
+            if report.point and len(story.points) < 8:
+                story.points.append(report.point)
+            story.places.update(set(report.places) | ({report.district} if report.district else set()))
+            story.tags.update(report.tags)
+        story.first_seen = min(story.first_seen, t)
+        if t > story.last_seen:
+            story.last_seen = t
+        heapq.heappush(self._closing, (story.last_seen, next(self._seq), key))
+        self._index(story)
+
+    def _touch(self, story: StoryProfile, when: datetime | None) -> None:
+        """One more report (a copy): count and time only."""
+        story.n += 1
+        t = when or story.last_seen
+        story.first_seen = min(story.first_seen, t)
+        if t > story.last_seen:
+            story.last_seen = t
+            heapq.heappush(self._closing, (story.last_seen, next(self._seq), story.key))
+
+    def _index(self, story: StoryProfile) -> None:
+        top = heapq.nlargest(POSTING_TERMS, story.centroid.items(), key=lambda kv: kv[1])
+        story.indexed_terms = {g for g, _ in top}
+        for term in story.indexed_terms:
+            self.postings.setdefault(term, set()).add(story.key)
+        story.cells = {_cell(p) for p in story.points}
+        for cell in story.cells:
+            self.grid.setdefault(cell, set()).add(story.key)
+
+    # --- persistence -------------------------------------------------------------------------
+
+    def save(self, path: Path) -> None:
+        state = dict(self.__dict__)
+        state.pop("new_story_key")  # a function: the loader supplies its own
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        with tmp.open("wb") as fh:
+            pickle.dump({"version": STATE_VERSION, "state": state}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(path)
+
+    @classmethod
+    def load(cls, path: Path, new_story_key: Callable[[], Hashable] | None = None) -> StoryClusterer:
+        """Load a saved index (a file this program wrote: pickle is not for untrusted files)."""
+        with path.open("rb") as fh:
+            data: dict[str, Any] = pickle.load(fh)
+        if data.get("version") != STATE_VERSION:
+            raise ValueError(f"{path}: story index version {data.get('version')}, expected {STATE_VERSION}")
+        obj = cls(new_story_key)
+        obj.__dict__.update(data["state"])
+        return obj
+
+
+def report_point(lat: Any, lon: Any) -> tuple[float, float] | None:
+    return fix_latlon(lat, lon)
+
+
+_BANGKOK = timezone(timedelta(hours=7))
+
+
+def parse_published(value: Any) -> datetime | None:
+    """An ISO date-time (or ``YYYY-MM-DD HH:MM``) as aware UTC; naive = Bangkok time; None if absent/bad."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        when = value
+    else:
+        try:
+            when = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=_BANGKOK)
+    return when.astimezone(UTC)
