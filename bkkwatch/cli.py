@@ -182,30 +182,6 @@ def _crawl_table(summaries: list[dict[str, Any]]) -> Table:
     return table
 
 
-@app.command()
-def crawl(
-    source: Annotated[list[str] | None, typer.Option("--source", help="crawl only this source (repeatable)")] = None,
-) -> None:
-    """Crawl the enabled feed sources now and print a per-source summary."""
-    from crawlers.run import crawl as run_crawl
-    from storage.db import session_factory, session_scope
-    from storage.sources import sources_by_names
-
-    url = _ready()
-    if source:
-        with session_scope(url) as session:
-            known = {s.name for s in sources_by_names(session, source, enabled_only=False)}
-        unknown = [s for s in source if s not in known]
-        if unknown:
-            fail(f"--source: no source named {', '.join(map(repr, unknown))}")
-
-    def progress(summary: Any) -> None:
-        err.print(f"  {summary.source}: {summary.status} ({summary.stored} new)")
-
-    summaries = run_crawl(session_factory(url), source, progress=progress)
-    out.print(_crawl_table([s.as_dict() for s in summaries]))
-
-
 def _parse_day(value: str | None) -> date:
     if value is None:
         return next_review_day(review_time=get_settings().review_time)
@@ -311,6 +287,9 @@ def demo(
 def version() -> None:
     """Print the version."""
     out.print(f"bkkwatch {__version__}")
+
+
+from bkkwatch.cli_crawl import register as _register_crawl; _register_crawl(app)  # noqa: E402
 
 
 def main() -> None:

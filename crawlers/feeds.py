@@ -51,12 +51,20 @@ class ParsedFeed:
     title: str | None = None
 
 
-def fetch(url: str, etag: str | None = None, last_modified: str | None = None,
-          settings: Settings | None = None, client: httpx.Client | None = None) -> Fetched:
+def fetch(
+    url: str,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    settings: Settings | None = None,
+    client: httpx.Client | None = None,
+) -> Fetched:
     """GET ``url`` with ETag / Last-Modified, following redirects by hand so every hop is checked."""
     settings = settings or get_settings()
-    headers = {"User-Agent": settings.user_agent, "Accept": "application/rss+xml, application/atom+xml, "
-               "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"}
+    headers = {
+        "User-Agent": settings.user_agent,
+        "Accept": "application/rss+xml, application/atom+xml, "
+        "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5",
+    }
     if etag:
         headers["If-None-Match"] = etag
     if last_modified:
@@ -75,26 +83,33 @@ def fetch(url: str, etag: str | None = None, last_modified: str | None = None,
                     if response.is_redirect:
                         location = response.headers.get("location")
                         if not location:
-                            raise FetchError("http", f"redirect without a Location from {current}",
-                                             response.status_code)
+                            raise FetchError(
+                                "http", f"redirect without a Location from {current}", response.status_code
+                            )
                         current = str(response.url.join(location))
                         continue
                     if response.status_code == 304:
                         return Fetched(current, 304, headers=dict(response.headers), not_modified=True)
                     if response.status_code >= 400:
-                        raise FetchError("http", f"HTTP {response.status_code} from {current}",
-                                         response.status_code)
+                        raise FetchError(
+                            "http", f"HTTP {response.status_code} from {current}", response.status_code
+                        )
                     body = bytearray()
                     for chunk in response.iter_bytes():
                         body.extend(chunk)
                         if len(body) > settings.max_response_bytes:
-                            raise FetchError("too_large", f"response from {current} is larger than "
-                                             f"{settings.max_response_bytes} bytes", response.status_code)
+                            raise FetchError(
+                                "too_large",
+                                f"response from {current} is larger than {settings.max_response_bytes} bytes",
+                                response.status_code,
+                            )
                     return Fetched(current, response.status_code, bytes(body), dict(response.headers))
             except httpx.TimeoutException as exc:
                 raise FetchError("timeout", f"timed out fetching {current}") from exc
             except httpx.TransportError as exc:
-                raise FetchError("connection", f"cannot fetch {current}: {exc.__class__.__name__} {exc}") from exc
+                raise FetchError(
+                    "connection", f"cannot fetch {current}: {exc.__class__.__name__} {exc}"
+                ) from exc
         raise FetchError("redirect_loop", f"more than {MAX_REDIRECTS} redirects from {url}")
     finally:
         if own_client:
@@ -148,8 +163,9 @@ def parse_feed(content: bytes, url: str, headers: dict[str, str] | None = None) 
         warning = f"{reason.__class__.__name__}: {reason}" if reason else "ill-formed feed"
         if not parsed.entries:
             looks_html = content.lstrip()[:200].lower().startswith((b"<!doctype html", b"<html"))
-            raise FetchError("not_a_feed", f"{url} is {'an HTML page' if looks_html else 'not a feed'}"
-                             f" ({warning})")
+            raise FetchError(
+                "not_a_feed", f"{url} is {'an HTML page' if looks_html else 'not a feed'} ({warning})"
+            )
     if not parsed.entries and not parsed.get("feed"):
         raise FetchError("not_a_feed", f"{url} is not a feed (no channel and no entries)")
     items: list[Item] = []

@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+import subprocess
+import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from bkkwatch.settings import Settings, get_settings
 from crawlers.feeds import FetchError, fetch, parse_feed
 from storage.documents import Outcome, store_item
-from storage.models import CrawlRun, Source, SourceKind
+from storage.models import CrawlRun, CrawlStatus, Source, SourceKind
 from storage.sources import finish_run, sources_by_names, start_run
+
+WORKER_TIMEOUT = 3600.0
 
 log = logging.getLogger(__name__)
 
@@ -28,14 +38,21 @@ class SourceSummary:
     duplicates: int = 0
     rejected: int = 0
     message: str = ""
+    requests: int = 0
+    errors: dict[str, int] = field(default_factory=dict)
     reasons: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
 
 
-def crawl_feed_source(sessions: sessionmaker[Session], source_id: int, settings: Settings | None = None,
-                      flow_run_id: str | None = None) -> SourceSummary:
+def crawl_feed_source(
+    sessions: sessionmaker[Session],
+    source_id: int,
+    settings: Settings | None = None,
+    flow_run_id: str | None = None,
+    since: datetime | None = None,
+) -> SourceSummary:
     """Crawl one feed source. Items are stored in one transaction: all of them, or (on failure) none."""
     settings = settings or get_settings()
     with sessions.begin() as session:
@@ -59,6 +76,8 @@ def crawl_feed_source(sessions: sessionmaker[Session], source_id: int, settings:
                 summary.message = f"ill-formed feed, kept {len(parsed.items)} entries ({parsed.warning})"
             with sessions.begin() as session:
                 for item in parsed.items:
+                    if since and item.published and item.published < since:
+                        continue
                     outcome = store_item(session, item, source_id, run_id).outcome
                     if outcome is Outcome.STORED:
                         summary.stored += 1
@@ -80,26 +99,181 @@ def crawl_feed_source(sessions: sessionmaker[Session], source_id: int, settings:
     with sessions.begin() as session:
         source = session.get_one(Source, source_id)
         run = session.get_one(CrawlRun, run_id)
-        run.requests = 1
+        run.requests = summary.requests = 1
+        if error_kind:
+            summary.errors = {error_kind: 1}
         run.items_seen, run.items_stored, run.items_updated = summary.items, summary.stored, summary.updated
         run.duplicates, run.rejected = summary.duplicates + summary.unchanged, summary.rejected
         finish_run(run, source, error_kind, summary.message or None)
     return summary
 
 
-def crawl(sessions: sessionmaker[Session], names: Sequence[str] | None = None, settings: Settings | None = None,
-          progress: Callable[[SourceSummary], None] | None = None,
-          flow_run_id: str | None = None) -> list[SourceSummary]:
-    """Crawl the named sources (or every enabled one); a failing source never stops the others."""
+def uses_scrapy(kind: SourceKind, politeness: dict[str, Any]) -> bool:
+    """Plain feeds are read in-process; pages, sitemaps, sites and APIs go to a Scrapy worker."""
+    return kind is not SourceKind.RSS or bool(politeness.get("follow") or politeness.get("spider"))
+
+
+def missing_token(politeness: dict[str, Any], credentials_env: Sequence[str]) -> str | None:
+    """The first credential variable a source needs and the environment lacks."""
+    from crawlers.spiders import TOKEN_ENV
+
+    needed = list(credentials_env or [])
+    spider = politeness.get("spider")
+    if not needed and spider in TOKEN_ENV:
+        needed = [TOKEN_ENV[str(spider)]]
+    for name in needed:
+        if not os.environ.get(str(name)):
+            return str(name)
+    return None
+
+
+def close_interrupted_runs(
+    sessions: sessionmaker[Session], older_than: timedelta = timedelta(hours=2)
+) -> int:
+    """Runs left "running" by a killed crawl are marked failed (kind ``interrupted``)."""
+    from sqlalchemy import select
+
+    cutoff = datetime.now(UTC) - older_than
     with sessions.begin() as session:
-        sources = [(s.id, s.name, s.kind) for s in sources_by_names(session, names)]
+        stale = list(
+            session.scalars(
+                select(CrawlRun).where(CrawlRun.status == CrawlStatus.RUNNING, CrawlRun.started_at < cutoff)
+            )
+        )
+        for run in stale:
+            run.status, run.finished_at = CrawlStatus.FAILED, datetime.now(UTC)
+            run.errors = {**(run.errors or {}), "interrupted": 1}
+            run.message = run.message or "the crawl was interrupted before it finished"
+    return len(stale)
+
+
+def crawl_scrapy_source(
+    sessions: sessionmaker[Session],
+    source_id: int,
+    settings: Settings | None = None,
+    flow_run_id: str | None = None,
+    since: datetime | None = None,
+    timeout: float = WORKER_TIMEOUT,
+) -> SourceSummary:
+    """Crawl one source with its Scrapy spider in a child process; record what it reports."""
+    settings = settings or get_settings()
+    with sessions.begin() as session:
+        source = session.get_one(Source, source_id)
+        name = source.name
+        run_id = start_run(session, source, flow_run_id).id
+    summary = SourceSummary(source=name)
+    url = str(sessions.kw["bind"].url.render_as_string(hide_password=False))
+    with tempfile.TemporaryDirectory(prefix="bkkwatch-crawl-") as tmp:
+        result_file = Path(tmp) / "result.json"
+        command = [
+            sys.executable,
+            "-m",
+            "crawlers.worker",
+            "--source-id",
+            str(source_id),
+            "--run-id",
+            str(run_id),
+            "--result-file",
+            str(result_file),
+            "--database-url",
+            url,
+        ]
+        if since:
+            command += ["--since", since.isoformat()]
+        env = {
+            **os.environ,
+            "BKKWATCH_DATABASE_URL": url,
+            "BKKWATCH_ALLOW_PRIVATE_HOSTS": "1" if settings.allow_private_hosts else "0",
+        }
+        error_kind: str | None = None
+        data: dict[str, Any] = {}
+        try:
+            completed = subprocess.run(
+                command, env=env, capture_output=True, text=True, timeout=timeout, check=False
+            )
+            if result_file.exists():
+                data = json.loads(result_file.read_text(encoding="utf-8"))
+            if completed.returncode != 0 and not data:
+                tail = (completed.stderr or "").strip().splitlines()[-1:] or ["no output"]
+                error_kind, summary.message = (
+                    "internal",
+                    f"worker exited {completed.returncode}: {tail[0][:200]}",
+                )
+        except subprocess.TimeoutExpired:
+            error_kind, summary.message = (
+                "timeout",
+                f"the crawl took longer than {timeout:.0f} s and was stopped",
+            )
+    summary.requests = int(data.get("requests", 0))
+    summary.items = int(data.get("items", 0))
+    summary.stored, summary.updated = int(data.get("stored", 0)), int(data.get("updated", 0))
+    summary.unchanged, summary.duplicates = int(data.get("unchanged", 0)), int(data.get("duplicates", 0))
+    summary.rejected = int(data.get("rejected", 0))
+    summary.reasons = list(data.get("reasons", []))
+    summary.errors = {str(k): int(v) for k, v in (data.get("errors") or {}).items()}
+    if (
+        data
+        and not data.get("fatal")
+        and data.get("finish_reason") not in ("finished", None)
+        and not error_kind
+    ):
+        error_kind, summary.message = "internal", f"the crawl stopped early ({data.get('finish_reason')})"
+    if data.get("fatal") and not error_kind:
+        error_kind, _, message = str(data["fatal"]).partition(": ")
+        summary.message = f"{message or error_kind}"
+    elif not error_kind:
+        notes = []
+        if summary.errors:
+            notes.append("errors " + ", ".join(f"{k} {v}" for k, v in sorted(summary.errors.items())))
+        if data.get("already_stored"):
+            notes.append(f"{data['already_stored']} pages already stored")
+        if data.get("over_budget"):
+            notes.append(f"budget reached ({data['over_budget']} requests left out)")
+        summary.message = "; ".join(notes)
+    if error_kind:
+        summary.status = "failed"
+    with sessions.begin() as session:
+        source = session.get_one(Source, source_id)
+        run = session.get_one(CrawlRun, run_id)
+        run.requests = summary.requests
+        run.http_status = data.get("http_status")
+        run.items_seen, run.items_stored, run.items_updated = summary.items, summary.stored, summary.updated
+        run.duplicates, run.rejected = summary.duplicates + summary.unchanged, summary.rejected
+        run.errors = dict(summary.errors)
+        finish_run(run, source, error_kind, summary.message or None)
+        if error_kind and error_kind not in summary.errors:
+            summary.errors[error_kind] = 1
+    return summary
+
+
+def crawl(
+    sessions: sessionmaker[Session],
+    names: Sequence[str] | None = None,
+    settings: Settings | None = None,
+    progress: Callable[[SourceSummary], None] | None = None,
+    flow_run_id: str | None = None,
+    since: datetime | None = None,
+) -> list[SourceSummary]:
+    """Crawl the named sources (or every enabled one); a failing source never stops the others."""
+    close_interrupted_runs(sessions)
+    with sessions.begin() as session:
+        sources = [
+            (s.id, s.name, s.kind, dict(s.politeness or {}), list(s.credentials_env or []))
+            for s in sources_by_names(session, names)
+        ]
     summaries = []
-    for source_id, name, kind in sources:
-        if kind is not SourceKind.RSS:
-            summary = SourceSummary(source=name, status="skipped",
-                                    message=f"{kind.value} sources are crawled by the Scrapy spiders")
+    for source_id, name, kind, politeness, credentials in sources:
+        token = missing_token(politeness, credentials)
+        if token:
+            summary = SourceSummary(
+                source=name,
+                status="skipped",
+                message=f"disabled until {token} is set (the platform needs a token)",
+            )
+        elif uses_scrapy(kind, politeness):
+            summary = crawl_scrapy_source(sessions, source_id, settings, flow_run_id, since)
         else:
-            summary = crawl_feed_source(sessions, source_id, settings, flow_run_id)
+            summary = crawl_feed_source(sessions, source_id, settings, flow_run_id, since)
         summaries.append(summary)
         if progress:
             progress(summary)

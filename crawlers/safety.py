@@ -33,8 +33,9 @@ def check_url(url: str, allow_private: bool = False) -> None:
     if allow_private:
         return
     try:
-        infos = socket.getaddrinfo(host, parts.port or (443 if parts.scheme == "https" else 80),
-                                   proto=socket.IPPROTO_TCP)
+        infos = socket.getaddrinfo(
+            host, parts.port or (443 if parts.scheme == "https" else 80), proto=socket.IPPROTO_TCP
+        )
     except socket.gaierror as exc:
         raise UnsafeURLError(f"cannot resolve host {host!r} ({exc.strerror})") from exc
     for info in infos:

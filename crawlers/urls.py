@@ -26,6 +26,8 @@ def canonical_url(url: str) -> str:
     if path != "/" and path.endswith("/"):
         path = path.rstrip("/")
     query = urlencode(
-        sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not TRACKING_PARAMS.match(k))
+        sorted(
+            (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not TRACKING_PARAMS.match(k)
+        )
     )
     return urlunsplit((scheme, netloc, path, query, ""))
