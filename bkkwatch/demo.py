@@ -39,7 +39,7 @@ def sample_sources() -> list[SampleSource]:
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
         pass
 
     def end_headers(self) -> None:

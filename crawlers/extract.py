@@ -42,11 +42,14 @@ _BODY_SELECTORS = (
     '//*[contains(concat(" ", normalize-space(@class), " "), " article-body ")]',
     '//*[contains(concat(" ", normalize-space(@class), " "), " news-content ")]',
     '//*[contains(concat(" ", normalize-space(@class), " "), " content-detail ")]',
-    "//article",
+    '//*[contains(concat(" ", normalize-space(@class), " "), " field-name-body ")]',
+    '//div[contains(concat(" ", normalize-space(@class), " "), " detail ")]',
+
 )
 _DROP_TAGS = ("script", "style", "noscript", "iframe", "template", "figure", "aside", "nav", "form", "button")
 _WS = re.compile(r"[ \t\u00a0\u200b]+")
 MIN_BODY = 120
+_SITE_SUFFIX = re.compile(r"\s+(\||–|—|-)\s+(?!.*\s(\||–|—|-)\s).{1,60}$")
 
 
 def _codec(name: str | None) -> str | None:
@@ -194,11 +197,34 @@ def _trafilatura_text(html: str, url: str) -> str:
 
     try:
         text = trafilatura.extract(
-            html, url=url, include_comments=False, include_tables=False, favor_recall=True, deduplicate=False
+            html, url=url, include_comments=False, include_tables=False, favor_precision=True, deduplicate=False
         )
     except Exception:  # trafilatura on a hostile page: treat as no body
         return ""
     return _clean(text)
+
+
+def _trim_body(text: str, title: str) -> str:
+    """No repeated headline on top, no copyright line at the bottom."""
+    lines = text.split("\n")
+    if lines and title and lines[0].strip() == title.strip():
+        lines = lines[1:]
+    while lines and lines[-1].lstrip().startswith(("©", "Copyright", "(c)")):
+        lines = lines[:-1]
+    return "\n".join(lines)
+
+
+def _trafilatura_metadata(html: str, url: str) -> tuple[str | None, datetime | None]:
+    try:
+        from trafilatura.metadata import extract_metadata
+
+        meta = extract_metadata(html, default_url=url)
+    except Exception:
+        return None, None
+    if meta is None:
+        return None, None
+    author = _clean(meta.author) or None
+    return author, None
 
 
 def _date(*values: Any) -> datetime | None:
@@ -227,22 +253,44 @@ def extract_article(html: str, url: str) -> Article:
 
     h1 = doc.xpath("//h1")
     page_title = doc.xpath("//title/text()")
+    h1_text = _clean(h1[0].text_content()) if h1 else ""
+    og_title = _clean(_meta(doc, "og:title", "twitter:title"))
+    if h1_text and og_title.startswith(h1_text) and len(og_title) > len(h1_text):
+        og_title = h1_text  # "Headline | Site | date": the page's own headline is the title
+    title_from_page = _clean(
+        (ld.get("headline") if isinstance(ld.get("headline"), str) else "") or og_title or h1_text
+    )
     title = _clean(
-        (ld.get("headline") if isinstance(ld.get("headline"), str) else "")
-        or _meta(doc, "og:title", "twitter:title")
-        or (h1[0].text_content() if h1 else "")
+        title_from_page
         or (page_title[0] if page_title else "")
     )
+    if not title_from_page and page_title:
+        title = _SITE_SUFFIX.sub("", title)
     time_tags = doc.xpath("//time/@datetime") + doc.xpath("//time/text()")
     published = _date(
         ld.get("datePublished"),
         _meta(doc, "article:published_time", "datePublished", "pubdate", "publishdate", "date", "dc.date"),
         ld.get("dateCreated"),
         *time_tags,
+        *doc.xpath('//*[contains(@class, "date") or contains(@class, "time")]/text()')[:5],
     )
     modified = _date(ld.get("dateModified"), _meta(doc, "article:modified_time", "dateModified"))
     author = _person(ld.get("author")) or (_meta(doc, "author", "article:author") or None)
-    if author and author.startswith(("http://", "https://")):
+    publisher = _meta(doc, "publisher", "og:site_name") or _person(ld.get("publisher"))
+    if author and publisher and author == publisher:
+        author = None  # the outlet named as author: look for the byline on the page
+    if not author:
+        labelled = doc.xpath(
+            '//*[normalize-space(text())="Author" or normalize-space(text())="ผู้เขียน"]'
+            "/following-sibling::text()[normalize-space()][1]"
+        )
+        author = _clean(labelled[0]) if labelled else None
+    if not author:
+        shown = [_clean(t) for t in doc.xpath('//*[contains(@class, "author") or contains(@class, "byline")'
+            ' or contains(@class, "submitted") or @rel="author"]//text()')]
+        shown = [t for t in shown if t]
+        author = re.sub(r"^(โดย|by)\s*", "", shown[0], flags=re.IGNORECASE) if shown else None
+    if author and (author.startswith(("http://", "https://")) or len(author) > 120):
         author = None
     description = _clean(ld.get("description") if isinstance(ld.get("description"), str) else "") or _clean(
         _meta(doc, "og:description", "description", "twitter:description")
@@ -278,6 +326,12 @@ def extract_article(html: str, url: str) -> Article:
     if not text:
         text = _trafilatura_text(html, url)
         body_from = "trafilatura" if text else ""
+    if text:
+        text = _trim_body(text, title)
+    if not author or published is None:
+        found_author, found_date = _trafilatura_metadata(html, url)
+        author = author or found_author
+        published = published or found_date
     if not text and description:
         text, body_from = description, "meta"
     return Article(

@@ -67,7 +67,7 @@ _DMY = re.compile(
     re.IGNORECASE,
 )
 _MDY = re.compile(rf"(?P<month>{_MONTH_ALT})\.?\s+(?P<day>\d{{1,2}}),?\s+(?P<year>\d{{4}})", re.IGNORECASE)
-_NUMERIC = re.compile(r"(?P<day>\d{1,2})/(?P<month>\d{1,2})/(?P<year>\d{4}|\d{2})(?!\d)")
+_NUMERIC = re.compile(r"(?<!\d)(?P<day>\d{1,2})[/.](?P<month>\d{1,2})[/.](?P<year>\d{4}|\d{2})(?!\d)")
 _TIME = re.compile(r"(?<!\d)(?P<h>[01]?\d|2[0-3])[:.](?P<m>[0-5]\d)(?:[:.](?P<s>[0-5]\d))?(?!\d)")
 _RELATIVE = re.compile(
     r"(?P<n>\d+)\s*(?P<unit>วินาที|นาที|ชั่วโมง|ชม\.?|วัน|สัปดาห์|อาทิตย์|เดือน|ปี|"

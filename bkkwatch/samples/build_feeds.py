@@ -36,7 +36,7 @@ import gzip
 import json
 import re
 import sys
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
@@ -104,7 +104,7 @@ def parse_published(value: str) -> datetime:
       as Bangkok local time (+07:00).
     """
     if value.endswith("Z"):
-        dt = datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+        dt = datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
     else:
         dt = datetime.strptime(value, "%Y-%m-%d %H:%M:%S").replace(tzinfo=ICT)
     return dt.astimezone(ICT).replace(microsecond=0)
