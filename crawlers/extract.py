@@ -44,7 +44,6 @@ _BODY_SELECTORS = (
     '//*[contains(concat(" ", normalize-space(@class), " "), " content-detail ")]',
     '//*[contains(concat(" ", normalize-space(@class), " "), " field-name-body ")]',
     '//div[contains(concat(" ", normalize-space(@class), " "), " detail ")]',
-
 )
 _DROP_TAGS = ("script", "style", "noscript", "iframe", "template", "figure", "aside", "nav", "form", "button")
 _WS = re.compile(r"[ \t\u00a0\u200b]+")
@@ -197,7 +196,12 @@ def _trafilatura_text(html: str, url: str) -> str:
 
     try:
         text = trafilatura.extract(
-            html, url=url, include_comments=False, include_tables=False, favor_precision=True, deduplicate=False
+            html,
+            url=url,
+            include_comments=False,
+            include_tables=False,
+            favor_precision=True,
+            deduplicate=False,
         )
     except Exception:  # trafilatura on a hostile page: treat as no body
         return ""
@@ -260,10 +264,7 @@ def extract_article(html: str, url: str) -> Article:
     title_from_page = _clean(
         (ld.get("headline") if isinstance(ld.get("headline"), str) else "") or og_title or h1_text
     )
-    title = _clean(
-        title_from_page
-        or (page_title[0] if page_title else "")
-    )
+    title = _clean(title_from_page or (page_title[0] if page_title else ""))
     if not title_from_page and page_title:
         title = _SITE_SUFFIX.sub("", title)
     time_tags = doc.xpath("//time/@datetime") + doc.xpath("//time/text()")
@@ -286,8 +287,13 @@ def extract_article(html: str, url: str) -> Article:
         )
         author = _clean(labelled[0]) if labelled else None
     if not author:
-        shown = [_clean(t) for t in doc.xpath('//*[contains(@class, "author") or contains(@class, "byline")'
-            ' or contains(@class, "submitted") or @rel="author"]//text()')]
+        shown = [
+            _clean(t)
+            for t in doc.xpath(
+                '//*[contains(@class, "author") or contains(@class, "byline")'
+                ' or contains(@class, "submitted") or @rel="author"]//text()'
+            )
+        ]
         shown = [t for t in shown if t]
         author = re.sub(r"^(โดย|by)\s*", "", shown[0], flags=re.IGNORECASE) if shown else None
     if author and (author.startswith(("http://", "https://")) or len(author) > 120):

@@ -147,37 +147,28 @@ def close_interrupted_runs(
     return len(stale)
 
 
-def crawl_scrapy_source(
+def crawl_scrapy_sources(
     sessions: sessionmaker[Session],
-    source_id: int,
+    source_ids: Sequence[int],
     settings: Settings | None = None,
     flow_run_id: str | None = None,
     since: datetime | None = None,
     timeout: float = WORKER_TIMEOUT,
-) -> SourceSummary:
-    """Crawl one source with its Scrapy spider in a child process; record what it reports."""
+) -> list[SourceSummary]:
+    """Crawl sources with their Scrapy spiders in one child process; record what each reports."""
     settings = settings or get_settings()
+    runs: list[tuple[int, int, str]] = []
     with sessions.begin() as session:
-        source = session.get_one(Source, source_id)
-        name = source.name
-        run_id = start_run(session, source, flow_run_id).id
-    summary = SourceSummary(source=name)
+        for source_id in source_ids:
+            source = session.get_one(Source, source_id)
+            runs.append((source_id, start_run(session, source, flow_run_id).id, source.name))
     url = str(sessions.kw["bind"].url.render_as_string(hide_password=False))
+    results: dict[int, dict[str, Any]] = {}
+    worker_error: tuple[str, str] | None = None
     with tempfile.TemporaryDirectory(prefix="bkkwatch-crawl-") as tmp:
-        result_file = Path(tmp) / "result.json"
-        command = [
-            sys.executable,
-            "-m",
-            "crawlers.worker",
-            "--source-id",
-            str(source_id),
-            "--run-id",
-            str(run_id),
-            "--result-file",
-            str(result_file),
-            "--database-url",
-            url,
-        ]
+        command = [sys.executable, "-m", "crawlers.worker", "--database-url", url]
+        for source_id, run_id, _name in runs:
+            command += ["--job", f"{source_id}:{run_id}:{Path(tmp) / f'{run_id}.json'}"]
         if since:
             command += ["--since", since.isoformat()]
         env = {
@@ -185,25 +176,38 @@ def crawl_scrapy_source(
             "BKKWATCH_DATABASE_URL": url,
             "BKKWATCH_ALLOW_PRIVATE_HOSTS": "1" if settings.allow_private_hosts else "0",
         }
-        error_kind: str | None = None
-        data: dict[str, Any] = {}
         try:
             completed = subprocess.run(
                 command, env=env, capture_output=True, text=True, timeout=timeout, check=False
             )
-            if result_file.exists():
-                data = json.loads(result_file.read_text(encoding="utf-8"))
-            if completed.returncode != 0 and not data:
+            if completed.returncode != 0:
                 tail = (completed.stderr or "").strip().splitlines()[-1:] or ["no output"]
-                error_kind, summary.message = (
+                worker_error = (
                     "internal",
-                    f"worker exited {completed.returncode}: {tail[0][:200]}",
+                    f"the crawl worker exited {completed.returncode}: {tail[0][:200]}",
                 )
         except subprocess.TimeoutExpired:
-            error_kind, summary.message = (
-                "timeout",
-                f"the crawl took longer than {timeout:.0f} s and was stopped",
-            )
+            worker_error = ("timeout", f"the crawl took longer than {timeout:.0f} s and was stopped")
+        for _source_id, run_id, _name in runs:
+            path = Path(tmp) / f"{run_id}.json"
+            if path.exists():
+                results[run_id] = json.loads(path.read_text(encoding="utf-8"))
+    return [
+        _record(sessions, source_id, run_id, name, results.get(run_id, {}), worker_error)
+        for source_id, run_id, name in runs
+    ]
+
+
+def _record(
+    sessions: sessionmaker[Session],
+    source_id: int,
+    run_id: int,
+    name: str,
+    data: dict[str, Any],
+    worker_error: tuple[str, str] | None,
+) -> SourceSummary:
+    summary = SourceSummary(source=name)
+    error_kind: str | None = None
     summary.requests = int(data.get("requests", 0))
     summary.items = int(data.get("items", 0))
     summary.stored, summary.updated = int(data.get("stored", 0)), int(data.get("updated", 0))
@@ -211,17 +215,14 @@ def crawl_scrapy_source(
     summary.rejected = int(data.get("rejected", 0))
     summary.reasons = list(data.get("reasons", []))
     summary.errors = {str(k): int(v) for k, v in (data.get("errors") or {}).items()}
-    if (
-        data
-        and not data.get("fatal")
-        and data.get("finish_reason") not in ("finished", None)
-        and not error_kind
-    ):
-        error_kind, summary.message = "internal", f"the crawl stopped early ({data.get('finish_reason')})"
-    if data.get("fatal") and not error_kind:
+    if not data:
+        error_kind, summary.message = worker_error or ("internal", "the crawl worker reported nothing")
+    elif data.get("fatal"):
         error_kind, _, message = str(data["fatal"]).partition(": ")
-        summary.message = f"{message or error_kind}"
-    elif not error_kind:
+        summary.message = message or error_kind
+    elif data.get("finish_reason") not in ("finished", None):
+        error_kind, summary.message = "internal", f"the crawl stopped early ({data.get('finish_reason')})"
+    else:
         notes = []
         if summary.errors:
             notes.append("errors " + ", ".join(f"{k} {v}" for k, v in sorted(summary.errors.items())))
@@ -229,7 +230,9 @@ def crawl_scrapy_source(
             notes.append(f"{data['already_stored']} pages already stored")
         if data.get("over_budget"):
             notes.append(f"budget reached ({data['over_budget']} requests left out)")
-        summary.message = "; ".join(notes)
+        if summary.rejected:
+            notes.append(f"rejected: {summary.reasons[0]}" if summary.reasons else "")
+        summary.message = "; ".join(n for n in notes if n)
     if error_kind:
         summary.status = "failed"
     with sessions.begin() as session:
@@ -261,7 +264,8 @@ def crawl(
             (s.id, s.name, s.kind, dict(s.politeness or {}), list(s.credentials_env or []))
             for s in sources_by_names(session, names)
         ]
-    summaries = []
+    summaries: dict[str, SourceSummary] = {}
+    scrapy_ids: list[int] = []
     for source_id, name, kind, politeness, credentials in sources:
         token = missing_token(politeness, credentials)
         if token:
@@ -271,10 +275,16 @@ def crawl(
                 message=f"disabled until {token} is set (the platform needs a token)",
             )
         elif uses_scrapy(kind, politeness):
-            summary = crawl_scrapy_source(sessions, source_id, settings, flow_run_id, since)
+            scrapy_ids.append(source_id)
+            continue
         else:
             summary = crawl_feed_source(sessions, source_id, settings, flow_run_id, since)
-        summaries.append(summary)
+        summaries[name] = summary
         if progress:
             progress(summary)
-    return summaries
+    if scrapy_ids:
+        for summary in crawl_scrapy_sources(sessions, scrapy_ids, settings, flow_run_id, since):
+            summaries[summary.source] = summary
+            if progress:
+                progress(summary)
+    return [summaries[name] for _id, name, *_rest in sources]

@@ -1,10 +1,11 @@
-"""One source's Scrapy crawl in its own process (one Twisted reactor per process).
+"""Scrapy crawls in their own process (one Twisted reactor per process).
 
-    python -m crawlers.worker --source-id N --run-id M --result-file PATH [--since ISO]
+    python -m crawlers.worker --job SOURCE_ID:RUN_ID:RESULT_FILE [--job ...] [--since ISO]
 
-The parent (crawlers/run.py) starts it, waits, and reads the counts it wrote to PATH. Items are
-stored one transaction each, so a killed worker keeps what it stored; the next run skips stored
-pages (SkipStoredMiddleware) instead of fetching them again.
+The parent (crawlers/run.py) starts one worker for the sources of a crawl; their spiders run side by
+side in the worker's reactor, each with its own settings (politeness, budget). Each writes its counts
+to its RESULT_FILE when it closes. Items are stored one transaction each, so a killed worker keeps
+what it stored; the next run skips stored pages (SkipStoredMiddleware) instead of fetching them again.
 """
 
 from __future__ import annotations
@@ -34,45 +35,55 @@ def spider_name(kind: SourceKind, politeness: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="crawlers.worker")
-    parser.add_argument("--source-id", type=int, required=True)
-    parser.add_argument("--run-id", type=int, required=True)
-    parser.add_argument("--result-file", required=True)
+    parser.add_argument("--job", action="append", required=True, help="SOURCE_ID:RUN_ID:RESULT_FILE")
     parser.add_argument("--database-url")
     parser.add_argument("--since")
-    parser.add_argument("--jobdir")
     args = parser.parse_args(argv)
+    since = datetime.fromisoformat(args.since) if args.since else None
 
-    with session_scope(args.database_url) as session:
-        source = session.get_one(Source, args.source_id)
-        kind, name, politeness = source.kind, source.name, dict(source.politeness or {})
-        start = [source.url, *[u for u in (source.urls or []) if u and u != source.url]]
-        language = source.language
-    spider = spider_name(kind, politeness)
-    values = crawl_settings(politeness, args.jobdir)
-    values.update(
-        {
-            "BKKWATCH_SOURCE_ID": args.source_id,
-            "BKKWATCH_RUN_ID": args.run_id,
-            "BKKWATCH_RESULT_FILE": args.result_file,
-            "BKKWATCH_DATABASE_URL": args.database_url or "",
-        }
-    )
     from scrapy.crawler import CrawlerProcess
 
-    process = CrawlerProcess(values)
-    kwargs: dict[str, Any] = {
-        "source_name": name,
-        "start": start,
-        "since": datetime.fromisoformat(args.since) if args.since else None,
-        "follow": bool(politeness.get("follow", spider != "feed")),
-        "options": {**politeness, "language": language},
-    }
-    if spider == "article":
-        kwargs["expect"] = EXPECT.get(kind, "any")
-    process.crawl(SPIDERS[spider], **kwargs)
+    base = crawl_settings({})
+    process = CrawlerProcess({k: base[k] for k in ("LOG_LEVEL", "TELNETCONSOLE_ENABLED", "BOT_NAME")})
+    results: list[Path] = []
+    for job in args.job:
+        source_id, run_id, result_file = job.split(":", 2)
+        results.append(Path(result_file))
+        try:
+            with session_scope(args.database_url) as session:
+                source = session.get_one(Source, int(source_id))
+                kind, name, politeness = source.kind, source.name, dict(source.politeness or {})
+                start = [source.url, *[u for u in (source.urls or []) if u and u != source.url]]
+                language = source.language
+            spider = spider_name(kind, politeness)
+        except Exception as exc:  # a bad source record must not stop the others
+            Path(result_file).write_text(json.dumps({"fatal": f"internal: {exc.__class__.__name__}: {exc}"}))
+            continue
+        values = crawl_settings(politeness)
+        values.update(
+            {
+                "BKKWATCH_SOURCE_ID": int(source_id),
+                "BKKWATCH_RUN_ID": int(run_id),
+                "BKKWATCH_RESULT_FILE": result_file,
+                "BKKWATCH_DATABASE_URL": args.database_url or "",
+            }
+        )
+        kwargs: dict[str, Any] = {
+            "source_name": name,
+            "start": start,
+            "since": since,
+            "follow": bool(politeness.get("follow", spider != "feed")),
+            "options": {**politeness, "language": language},
+        }
+        if spider == "article":
+            kwargs["expect"] = EXPECT.get(kind, "any")
+        # Each spider carries its own settings (politeness, budget, which run it reports to).
+        spider_cls = type(f"{SPIDERS[spider].__name__}_{source_id}", (SPIDERS[spider],), {"custom_settings": values})
+        process.crawl(spider_cls, **kwargs)
     process.start()
-    if not Path(args.result_file).exists():  # the spider never opened: say why in the result
-        Path(args.result_file).write_text(json.dumps({"fatal": "internal: the spider did not run"}))
+    for path in results:
+        if not path.exists():  # the spider never opened: say so in its result
+            path.write_text(json.dumps({"fatal": "internal: the spider did not run"}))
     return 0
 
 

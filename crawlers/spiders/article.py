@@ -176,7 +176,8 @@ class ArticleSpider(BaseSpider):
         canonical = article.canonical_url
         fetched_host = urlsplit(url).hostname or ""
         local_mirror = fetched_host in ("127.0.0.1", "localhost", "::1") and self.settings.getbool(
-            "BKKWATCH_ALLOW_PRIVATE")
+            "BKKWATCH_ALLOW_PRIVATE"
+        )
         if _registered(urlsplit(canonical).hostname or "") != _registered(fetched_host) and not local_mirror:
             canonical = url  # a page may not claim another site's address (a local test mirror may)
         published: datetime | None = article.published or entry.get("published")

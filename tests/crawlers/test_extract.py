@@ -8,6 +8,7 @@ from datetime import datetime
 import pytest
 from fixture_server import ARTICLE_SITES, FIXTURES
 
+from bkkwatch.timeutil import BANGKOK
 from crawlers.extract import decode_html, extract_article
 from crawlers.urls import canonical_url
 
@@ -27,7 +28,7 @@ def check_article(site: str, title: str, text: str, author: str | None, publishe
     if exp.get("published"):
         assert published == datetime.fromisoformat(exp["published"])
     else:
-        assert published.date().isoformat() == exp["published_date"]
+        assert published.astimezone(BANGKOK).date().isoformat() == exp["published_date"]
     assert canonical == (exp["canonical_url"] or canonical_url(served_url))
 
 
