@@ -58,9 +58,20 @@ def crawl_feed_source(
     with sessions.begin() as session:
         source = session.get_one(Source, source_id)
         name, url, etag, last_modified = source.name, source.url, source.etag, source.last_modified
+        politeness = dict(source.politeness or {})
         run_id = start_run(session, source, flow_run_id).id
     summary = SourceSummary(source=name)
     error_kind: str | None = None
+    limits = {
+        k: v
+        for k, v in (
+            ("fetch_timeout", politeness.get("timeout")),
+            ("max_response_bytes", politeness.get("max_bytes")),
+        )
+        if v
+    }
+    if limits:
+        settings = settings.model_copy(update=limits)
     try:
         fetched = fetch(url, etag, last_modified, settings)
         if fetched.not_modified:

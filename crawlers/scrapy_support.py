@@ -81,6 +81,7 @@ def crawl_settings(politeness: dict[str, Any] | None = None, jobdir: str | None 
             "crawlers.scrapy_support.BudgetMiddleware": 60,
             "crawlers.scrapy_support.SkipStoredMiddleware": 70,
             "crawlers.scrapy_support.RetryAfterMiddleware": 560,
+            "crawlers.scrapy_support.RedirectLoopMiddleware": 650,
         },
         "ITEM_PIPELINES": {"crawlers.scrapy_support.StorePipeline": 300},
         "EXTENSIONS": {"crawlers.scrapy_support.HealthExtension": 500},
@@ -238,6 +239,25 @@ class RetryAfterMiddleware:
         retry.meta["backoff_times"] = tries + 1
         retry.meta["retry_times"] = tries + 1
         return retry
+
+
+class RedirectLoopMiddleware:
+    """A redirect back to an address already visited on this chain is a loop: stop and say so.
+
+    (Without this the duplicate filter drops the looping request silently.)
+    """
+
+    def process_response(
+        self, request: Request, response: Response, spider: Spider | None = None
+    ) -> Response:
+        if response.status in (301, 302, 303, 307, 308) and b"Location" in response.headers:
+            from urllib.parse import urljoin
+
+            target = urljoin(request.url, response.headers[b"Location"].decode("latin-1"))
+            visited = {request.url, *request.meta.get("redirect_urls", [])}
+            if target in visited:
+                raise IgnoreRequest(f"redirect loop: {request.url} -> {target}")
+        return response
 
 
 class StorePipeline:

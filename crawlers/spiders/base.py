@@ -27,7 +27,7 @@ def failure_kind(failure: Failure) -> tuple[str, str]:
     if isinstance(exc, HttpError):
         status = exc.response.status
         return f"http_{status}", f"HTTP {status} from {exc.response.url}"
-    if "max redirections" in text:
+    if "max redirections" in text or "redirect loop" in text:
         return "redirect_loop", f"too many redirects from {url}"
     if "refused" in text and "IgnoreRequest" in name:
         return "refused", text
@@ -39,8 +39,19 @@ def failure_kind(failure: Failure) -> tuple[str, str]:
         return "timeout", f"timed out fetching {url}"
     if "_DataLoss" in text or "DataLoss" in name or "PotentialDataLoss" in text:
         return "truncated", f"truncated response from {url}"
-    if name == "CancelledError" or "maxsize" in text.lower() or "max size" in text.lower():
+    if name in ("CancelledError", "DownloadCancelledError") or "max size" in text.lower():
         return "too_large", f"response from {url} is larger than the size limit"
+    connection_words = (
+        "ConnectionLost",
+        "ConnectionRefused",
+        "ConnectionDone",
+        "ConnectError",
+        "DNSLookupError",
+        "Connection was refused",
+        "ConnectionReset",
+    )
+    if any(word in text for word in connection_words):
+        return "connection", f"cannot fetch {url}: {name}"
     if name in (
         "ConnectionRefusedError",
         "ConnectionLost",
@@ -124,4 +135,4 @@ class BaseSpider(Spider):
             return
         assert self.crawler is not None
         count_error(self.crawler, kind)
-        log.info("%s: %s", self.source_name, message)
+        log.info("%s: %s (%s)", self.source_name, message, kind)

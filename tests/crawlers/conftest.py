@@ -16,8 +16,16 @@ from fixture_server import FixtureServer, serve  # noqa: E402
 from storage import db as storage_db  # noqa: E402
 
 # Politeness for a local server: no delay, short timeouts, a small size limit, quick backoff.
-FAST = {"delay": 0, "autothrottle": False, "concurrency": 8, "timeout": 2, "retries": 1,
-        "max_bytes": 2_000_000, "retry_after_cap": 5, "budget": 200}
+FAST = {
+    "delay": 0,
+    "autothrottle": False,
+    "concurrency": 8,
+    "timeout": 2,
+    "retries": 1,
+    "max_bytes": 2_000_000,
+    "retry_after_cap": 5,
+    "budget": 200,
+}
 
 
 @pytest.fixture(scope="module")
@@ -43,8 +51,9 @@ def add_source(url: str, name: str, kind: str, start: str, **politeness: Any) ->
     from storage.sources import upsert_source
 
     with session_scope(url) as session:
-        return upsert_source(session, name, kind, start, title=name, politeness={**FAST, **politeness},
-                             enabled=True).id
+        return upsert_source(
+            session, name, kind, start, title=name, politeness={**FAST, **politeness}, enabled=True
+        ).id
 
 
 def run(url: str, *names: str) -> dict[str, Any]:

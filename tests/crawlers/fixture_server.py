@@ -18,6 +18,22 @@ from urllib.parse import parse_qs, urlsplit
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 ARTICLE_SITES = sorted(p.name for p in FIXTURES.iterdir() if (p / "page.html").exists())
 HUGE = 50 * 1024 * 1024
+PAGE_FAULTS = [
+    f"fault/{name}"
+    for name in (
+        "timeout.html",
+        "reset.html",
+        "gone-404.html",
+        "gone-410.html",
+        "busy-429.html",
+        "flaky-500.html",
+        "loop.html",
+        "wrong-encoding.html",
+        "truncated.html",
+        "huge.html",
+        "huge-chunked.html",
+    )
+] + ["private/secret.html"]
 
 
 def gnews_token(url: str) -> str:
@@ -51,8 +67,13 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
         pass
 
-    def _send(self, status: int, body: bytes, content_type: str = "text/html; charset=utf-8",
-              headers: dict[str, str] | None = None) -> None:
+    def _send(
+        self,
+        status: int,
+        body: bytes,
+        content_type: str = "text/html; charset=utf-8",
+        headers: dict[str, str] | None = None,
+    ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
@@ -87,12 +108,17 @@ class Handler(BaseHTTPRequestHandler):
             return self._send(200, (FIXTURES / site / "page.html").read_bytes(), content_type)
         if path == "/fx/sitemap.xml":
             urls = "".join(f"<url><loc>{base}/fx/{site}/page.html</loc></url>" for site in ARTICLE_SITES)
-            body = ('<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/'
-                    f'sitemap/0.9">{urls}</urlset>').encode()
+            body = (
+                '<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/'
+                f'sitemap/0.9">{urls}</urlset>'
+            ).encode()
             return self._send(200, body, "application/xml")
         if path.startswith("/fx/feed-") and path.endswith("/feed.xml"):
-            return self._send(200, (FIXTURES / path.split("/")[2] / "feed.xml").read_bytes(),
-                              "application/rss+xml; charset=utf-8")
+            return self._send(
+                200,
+                (FIXTURES / path.split("/")[2] / "feed.xml").read_bytes(),
+                "application/rss+xml; charset=utf-8",
+            )
         if path == "/forum/siam":
             return self._send(200, (FIXTURES / "pantip" / "room.html").read_bytes())
         if path.startswith("/topic/"):
@@ -102,10 +128,16 @@ class Handler(BaseHTTPRequestHandler):
             tid = query.get("tid", [""])[0]
             if self.headers.get("X-Requested-With") != "XMLHttpRequest":
                 return self._send(403, b"ajax only")
-            return self._send(200, (FIXTURES / "pantip" / f"comments-{tid}.json").read_bytes(), "application/json")
+            return self._send(
+                200, (FIXTURES / "pantip" / f"comments-{tid}.json").read_bytes(), "application/json"
+            )
         if path == "/traffy/search":
             offset = int(query.get("offset", ["0"])[0])
-            body = (FIXTURES / "traffy" / "search.json").read_bytes() if offset == 0 else b'{"total":5,"results":[]}'
+            body = (
+                (FIXTURES / "traffy" / "search.json").read_bytes()
+                if offset == 0
+                else b'{"total":5,"results":[]}'
+            )
             return self._send(200, body, "application/json")
         if path == "/reddit/r/Bangkok/new.json":
             return self._send(200, (FIXTURES / "reddit" / "new.json").read_bytes(), "application/json")
@@ -114,8 +146,15 @@ class Handler(BaseHTTPRequestHandler):
             body = (FIXTURES / "gnews" / "rss.xml").read_bytes().replace(b"{{TOKEN}}", token.encode())
             return self._send(200, body, "application/xml; charset=utf-8")
         # --- faults ----------------------------------------------------------------------------
+        if path == "/fault/sitemap.xml":
+            urls = "".join(f"<url><loc>{base}/{name}</loc></url>" for name in PAGE_FAULTS)
+            body = (
+                '<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/'
+                f'sitemap/0.9">{urls}</urlset>'
+            ).encode()
+            return self._send(200, body, "application/xml")
         if path.startswith("/fault/"):
-            return self.fault(path[len("/fault/"):], hits)
+            return self.fault(path[len("/fault/") :], hits)
         if path.startswith("/private/"):
             return self._send(200, b"<html><body>should never be fetched</body></html>")
         return self._send(404, b"<html><body>not found</body></html>")
@@ -137,8 +176,12 @@ class Handler(BaseHTTPRequestHandler):
         if name == "busy-429.html":
             if hits == 1:
                 return self._send(429, b"slow down", "text/plain", {"Retry-After": "2"})
-            return self._send(200, page.replace(b"576864", b"576865").replace(
-                "ทะเลกรุงเทพฯ".encode(), "ทะเลกรุงเทพฯ (429)".encode()))
+            return self._send(
+                200,
+                page.replace(b"576864", b"576865").replace(
+                    "ทะเลกรุงเทพฯ".encode(), "ทะเลกรุงเทพฯ (429)".encode()
+                ),
+            )
         if name == "flaky-500.html":
             if hits == 1:
                 return self._send(500, b"oops")

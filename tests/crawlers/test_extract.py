@@ -17,8 +17,15 @@ def expected(site: str) -> dict:
     return json.loads((FIXTURES / site / "expected.json").read_text(encoding="utf-8"))
 
 
-def check_article(site: str, title: str, text: str, author: str | None, published: datetime | None,
-                  canonical: str, served_url: str) -> None:
+def check_article(
+    site: str,
+    title: str,
+    text: str,
+    author: str | None,
+    published: datetime | None,
+    canonical: str,
+    served_url: str,
+) -> None:
     exp = expected(site)
     assert title == exp["title"]
     assert text.startswith(exp["first_sentence"]), text[:120]
@@ -45,8 +52,15 @@ def test_extract_fixture(site: str) -> None:
     html, encoding = decode_html((FIXTURES / site / "page.html").read_bytes(), None)
     assert encoding == exp["charset"]
     article = extract_article(html, exp["url"])
-    check_article(site, article.title, article.text, article.author, article.published, article.canonical_url,
-                  exp["url"])
+    check_article(
+        site,
+        article.title,
+        article.text,
+        article.author,
+        article.published,
+        article.canonical_url,
+        exp["url"],
+    )
 
 
 def test_tis620_page_declared_wrongly_as_utf8() -> None:
@@ -73,12 +87,17 @@ def test_thai_codecs(declared: str | None) -> None:
 @pytest.mark.parametrize(
     ("url", "canonical"),
     [
-        ("https://www.khaosod.co.th/news_1?utm_source=fb&utm_medium=x&fbclid=abc",
-         "https://www.khaosod.co.th/news_1"),
+        (
+            "https://www.khaosod.co.th/news_1?utm_source=fb&utm_medium=x&fbclid=abc",
+            "https://www.khaosod.co.th/news_1",
+        ),
         ("https://www.khaosod.co.th/news_1/amp", "https://www.khaosod.co.th/news_1"),
         ("https://m.thairath.co.th/news/local/123", "https://www.thairath.co.th/news/local/123"),
         ("https://amp.thairath.co.th/news/local/123#top", "https://www.thairath.co.th/news/local/123"),
-        ("HTTPS://WWW.Matichon.co.th:443/local/news_5?b=2&a=1", "https://www.matichon.co.th/local/news_5?a=1&b=2"),
+        (
+            "HTTPS://WWW.Matichon.co.th:443/local/news_5?b=2&a=1",
+            "https://www.matichon.co.th/local/news_5?a=1&b=2",
+        ),
     ],
 )
 def test_canonical_urls(url: str, canonical: str) -> None:
@@ -92,6 +111,8 @@ def test_amp_page_folds_to_canonical() -> None:
 
 
 def test_hostile_page_does_not_crash() -> None:
-    article = extract_article("<html><script>alert(1)</script><p>" + "ก" * 10 + "</p></html>", "https://x.th/a")
+    article = extract_article(
+        "<html><script>alert(1)</script><p>" + "ก" * 10 + "</p></html>", "https://x.th/a"
+    )
     assert "alert" not in article.text
     assert extract_article("", "https://x.th/a").title == ""

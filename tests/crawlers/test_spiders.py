@@ -27,8 +27,15 @@ def crawled(server: FixtureServer, module_db: str) -> dict[str, Any]:
         source = session.scalar(select(Source).where(Source.name == "fx-feeds"))
         source.urls = [f"{base}/fx/feed-prachachat/feed.xml"]
     add_source(module_db, "fx-pantip", "site", f"{base}/forum/siam", spider="pantip")
-    add_source(module_db, "fx-traffy", "api", f"{base}/traffy/search?limit=5&offset=0", spider="traffy",
-               page_size=5, max_pages=3)
+    add_source(
+        module_db,
+        "fx-traffy",
+        "api",
+        f"{base}/traffy/search?limit=5&offset=0",
+        spider="traffy",
+        page_size=5,
+        max_pages=3,
+    )
     add_source(module_db, "fx-reddit", "api", f"{base}/reddit/r/Bangkok/new.json", spider="reddit")
     add_source(module_db, "fx-gnews", "rss", f"{base}/gnews/rss", spider="gnews", follow=True)
     summaries = run(module_db, "fx-sitemap", "fx-feeds", "fx-pantip", "fx-traffy", "fx-reddit", "fx-gnews")
@@ -74,7 +81,9 @@ def test_real_feeds_entries(crawled: dict[str, Any]) -> None:
     doc = documents(crawled["url"], canonical_url="https://www.matichon.co.th/politics/news_5680854")[0]
     assert doc.title == "โสภณ พาทัวร์ฟู้ดคอร์ทส.ส. ประเดิมทดสอบระบบจำหน่าย สัปดาห์หน้าเริ่ม ให้ซื้อกินเอง"
     assert doc.published_at == datetime.fromisoformat("2026-04-17T06:19:03+00:00")
-    doc = documents(crawled["url"], canonical_url="https://www.prachachat.net/sd-plus/sdplus-hr/news-1983382")[0]
+    doc = documents(
+        crawled["url"], canonical_url="https://www.prachachat.net/sd-plus/sdplus-hr/news-1983382"
+    )[0]
     assert doc.title == "ชง 4 รูปแบบ เลือกตั้งบอร์ดประกันสังคม ให้ รมว.แรงงาน เคาะ"
     assert doc.published_at == datetime.fromisoformat("2026-03-24T12:24:11+00:00")
 
