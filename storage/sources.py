@@ -92,9 +92,7 @@ class RegistrySync:
 
 
 def registry_path() -> Path:
-    import crawlers
-
-    return Path(crawlers.__file__).with_name("sources.yaml")
+    return Path(__file__).resolve().parents[1] / "crawlers" / "sources.yaml"
 
 
 def load_registry(path: Path | None = None) -> list[dict[str, Any]]:

@@ -55,6 +55,9 @@ class FixtureServer(ThreadingHTTPServer):
         self.mirror: dict[str, bytes] = {}  # extra pages (the bench, the resume test)
         self.lock = threading.Lock()
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # the fault routes break connections on purpose
+
     @property
     def base(self) -> str:
         return f"http://127.0.0.1:{self.server_address[1]}"
