@@ -158,13 +158,27 @@ def _person(value: Any) -> str | None:
     return value or None
 
 
-def _meta(doc: Any, *names: str) -> str:
-    for name in names:
+_METAS = etree.XPath("//meta[@content]")
+
+
+def _metas(doc: Any) -> dict[str, str]:
+    """Every named meta tag's first non-empty content (property, name or itemprop), read once."""
+    found: dict[str, str] = {}
+    for node in _METAS(doc):
+        content = (node.get("content") or "").strip()
+        if not content:
+            continue
         for attr in ("property", "name", "itemprop"):
-            values = doc.xpath(f'//meta[@{attr}="{name}"]/@content')
-            for value in values:
-                if value and value.strip():
-                    return str(value).strip()
+            key = node.get(attr)
+            if key and key not in found:
+                found[key] = content
+    return found
+
+
+def _meta(metas: dict[str, str], *names: str) -> str:
+    for name in names:
+        if name in metas:
+            return metas[name]
     return ""
 
 
@@ -247,18 +261,21 @@ def extract_article(html: str, url: str) -> Article:
     except (etree.ParserError, ValueError):
         return Article(url=url, canonical_url=canonical_url(url))
     ld = jsonld_article(doc)
+    metas = _metas(doc)
     canonical = ""
     for href in doc.xpath('//link[@rel="canonical"]/@href'):
         if href.strip():
             canonical = urljoin(url, href.strip())
             break
-    canonical = canonical or _meta(doc, "og:url") or (ld.get("url") if isinstance(ld.get("url"), str) else "")
+    canonical = (
+        canonical or _meta(metas, "og:url") or (ld.get("url") if isinstance(ld.get("url"), str) else "")
+    )
     canonical = canonical_url(urljoin(url, canonical) if canonical else url)
 
     h1 = doc.xpath("//h1")
     page_title = doc.xpath("//title/text()")
     h1_text = _clean(h1[0].text_content()) if h1 else ""
-    og_title = _clean(_meta(doc, "og:title", "twitter:title"))
+    og_title = _clean(_meta(metas, "og:title", "twitter:title"))
     if h1_text and og_title.startswith(h1_text) and len(og_title) > len(h1_text):
         og_title = h1_text  # "Headline | Site | date": the page's own headline is the title
     title_from_page = _clean(
@@ -270,14 +287,14 @@ def extract_article(html: str, url: str) -> Article:
     time_tags = doc.xpath("//time/@datetime") + doc.xpath("//time/text()")
     published = _date(
         ld.get("datePublished"),
-        _meta(doc, "article:published_time", "datePublished", "pubdate", "publishdate", "date", "dc.date"),
+        _meta(metas, "article:published_time", "datePublished", "pubdate", "publishdate", "date", "dc.date"),
         ld.get("dateCreated"),
         *time_tags,
         *doc.xpath('//*[contains(@class, "date") or contains(@class, "time")]/text()')[:5],
     )
-    modified = _date(ld.get("dateModified"), _meta(doc, "article:modified_time", "dateModified"))
-    author = _person(ld.get("author")) or (_meta(doc, "author", "article:author") or None)
-    publisher = _meta(doc, "publisher", "og:site_name") or _person(ld.get("publisher"))
+    modified = _date(ld.get("dateModified"), _meta(metas, "article:modified_time", "dateModified"))
+    author = _person(ld.get("author")) or (_meta(metas, "author", "article:author") or None)
+    publisher = _meta(metas, "publisher", "og:site_name") or _person(ld.get("publisher"))
     if author and publisher and author == publisher:
         author = None  # the outlet named as author: look for the byline on the page
     if not author:
@@ -299,19 +316,19 @@ def extract_article(html: str, url: str) -> Article:
     if author and (author.startswith(("http://", "https://")) or len(author) > 120):
         author = None
     description = _clean(ld.get("description") if isinstance(ld.get("description"), str) else "") or _clean(
-        _meta(doc, "og:description", "description", "twitter:description")
+        _meta(metas, "og:description", "description", "twitter:description")
     )
-    site = _meta(doc, "og:site_name") or _person(ld.get("publisher"))
+    site = _meta(metas, "og:site_name") or _person(ld.get("publisher"))
     image = ld.get("image")
     if isinstance(image, list):
         image = image[0] if image else None
     if isinstance(image, dict):
         image = image.get("url")
-    image = (image if isinstance(image, str) else None) or _meta(doc, "og:image") or None
+    image = (image if isinstance(image, str) else None) or _meta(metas, "og:image") or None
     section = ld.get("articleSection")
     if isinstance(section, list):
         section = section[0] if section else None
-    keywords = ld.get("keywords") or _meta(doc, "keywords", "news_keywords")
+    keywords = ld.get("keywords") or _meta(metas, "keywords", "news_keywords")
     tags = (
         [
             k.strip()
@@ -334,10 +351,8 @@ def extract_article(html: str, url: str) -> Article:
         body_from = "trafilatura" if text else ""
     if text:
         text = _trim_body(text, title)
-    if not author or published is None:
-        found_author, found_date = _trafilatura_metadata(html, url)
-        author = author or found_author
-        published = published or found_date
+    if not author and body_from == "trafilatura":  # an unknown layout: let trafilatura look for a byline
+        author = _trafilatura_metadata(html, url)[0]
     if not text and description:
         text, body_from = description, "meta"
     return Article(

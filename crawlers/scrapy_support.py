@@ -69,6 +69,7 @@ def crawl_settings(politeness: dict[str, Any] | None = None, jobdir: str | None 
         "RETRY_HTTP_CODES": [500, 502, 504, 522, 524, 408],  # 429/503: RetryAfterMiddleware
         "REDIRECT_MAX_TIMES": int(p.get("max_redirects", 5)),
         "COOKIES_ENABLED": False,
+        "CONCURRENT_ITEMS": 4,  # Scrapy starts this many tasks per response; one article yields one item
         "TELNETCONSOLE_ENABLED": False,
         "LOG_LEVEL": os.environ.get("BKKWATCH_SCRAPY_LOG_LEVEL", "WARNING"),
         "REQUEST_FINGERPRINTER_IMPLEMENTATION": "2.7",
@@ -153,27 +154,36 @@ class BudgetMiddleware:
 
 
 class SkipStoredMiddleware:
-    """Pages whose canonical URL is stored are not fetched again, unless the feed says they changed."""
+    """Pages whose canonical URL is stored are not fetched again, unless the feed says they changed.
+
+    The stored addresses of this source are read once when the spider opens (what a killed crawl
+    stored is there); within the run Scrapy's duplicate filter does the rest.
+    """
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.sessions: sessionmaker[Session] | None = None
+        self.stored: dict[str, datetime] | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SkipStoredMiddleware:
         return cls(crawler)
 
+    def _load(self) -> dict[str, datetime]:
+        from storage.models import Document
+
+        source_id = self.crawler.settings.getint("BKKWATCH_SOURCE_ID") or None
+        with _sessions(self.crawler)() as session:
+            rows = session.execute(
+                select(Document.canonical_url, Document.fetched_at).where(Document.source_id == source_id)
+            )
+            return {url: fetched for url, fetched in rows}
+
     def process_request(self, request: Request, spider: Spider | None = None) -> None:
         if not request.meta.get("article") or request.meta.get("refetch"):
             return
-        from storage.models import Document
-
-        if self.sessions is None:
-            self.sessions = _sessions(self.crawler)
-        with self.sessions() as session:
-            fetched_at = session.scalar(
-                select(Document.fetched_at).where(Document.canonical_url == canonical_url(request.url))
-            )
+        if self.stored is None:
+            self.stored = self._load()
+        fetched_at = self.stored.get(canonical_url(request.url))
         if fetched_at is None:
             return
         updated = request.meta.get("updated")
@@ -261,6 +271,12 @@ class RedirectLoopMiddleware:
 
 
 class StorePipeline:
+    """Validate, then store in small batches (one transaction each): a kill loses at most one batch,
+    which the next run fetches again because it was never stored."""
+
+    BATCH = 20
+    BATCH_SECONDS = 2.0
+
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.sessions = _sessions(crawler)
@@ -268,6 +284,9 @@ class StorePipeline:
         self.run_id = crawler.settings.getint("BKKWATCH_RUN_ID") or None
         self.counts: Counter[str] = Counter()
         self.reasons: list[str] = []
+        self.pending: list[Item] = []
+        self.last_flush = time.monotonic()
+        crawler.signals.connect(self.flush, signal=signals.spider_idle)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -276,8 +295,6 @@ class StorePipeline:
         return pipeline
 
     def process_item(self, item: Any, spider: Spider | None = None) -> Any:
-        from storage.documents import Outcome, store_item
-
         data = dict(item)
         self.counts["items"] += 1
         reason = data.pop("_reason", None)
@@ -291,15 +308,27 @@ class StorePipeline:
                 reason = f"{data.get('url') or '(no url)'}: {where}: {first.get('msg', 'invalid')}"
         if valid is None:
             self.counts["rejected"] += 1
-            self.reasons.append(reason)
+            self.reasons.append(str(reason))
             log.warning("rejected item %s", reason)
             return item
-        with self.sessions.begin() as session:
-            outcome = store_item(session, valid, self.source_id, self.run_id).outcome
-        self.counts[str(outcome)] += 1
-        if outcome is Outcome.STORED:
-            log.debug("stored %s", valid.url)
+        self.pending.append(valid)
+        if len(self.pending) >= self.BATCH or time.monotonic() - self.last_flush > self.BATCH_SECONDS:
+            self.flush()
         return item
+
+    def flush(self, *args: Any, **kwargs: Any) -> None:
+        from storage.documents import store_items
+
+        self.last_flush = time.monotonic()
+        if not self.pending:
+            return
+        batch, self.pending = self.pending, []
+        with self.sessions.begin() as session:
+            for outcome in store_items(session, batch, self.source_id, self.run_id):
+                self.counts[str(outcome)] += 1
+
+    def close_spider(self, spider: Spider | None = None) -> None:
+        self.flush()
 
 
 class HealthExtension:
@@ -343,6 +372,7 @@ class HealthExtension:
             "start_ok": getattr(spider, "start_ok", 0),
             "http_status": getattr(spider, "http_status", None),
             "finish_reason": stats.get("finish_reason"),
+            "elapsed": stats.get("elapsed_time_seconds"),
         }
 
     def closed(self, spider: Spider, reason: str) -> None:
