@@ -63,7 +63,7 @@ def serve(port_queue: Any, pages: int) -> None:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             pass
 
         def do_GET(self) -> None:
@@ -100,8 +100,8 @@ class Bare(SitemapSpider):
 
 stats = {}
 process = CrawlerProcess({"LOG_LEVEL": "ERROR", "ROBOTSTXT_OBEY": True, "CONCURRENT_REQUESTS": %(c)d,
-                          "CONCURRENT_REQUESTS_PER_DOMAIN": %(c)d, "DOWNLOAD_DELAY": 0, "TELNETCONSOLE_ENABLED": False,
-                          "USER_AGENT": "bkkwatch-bench"})
+                          "CONCURRENT_REQUESTS_PER_DOMAIN": %(c)d, "DOWNLOAD_DELAY": 0,
+                          "TELNETCONSOLE_ENABLED": False, "USER_AGENT": "bkkwatch-bench"})
 crawler = process.create_crawler(Bare)
 process.crawl(crawler)
 process.start()
@@ -195,7 +195,8 @@ def main(argv: list[str] | None = None) -> None:
     bare_rate = bare["pages"] / bare["elapsed"]
     ours_rate = ours_pages / ours["elapsed"]
     print(
-        f"local mirror: {args.pages} Thai article pages on 127.0.0.1, concurrency {CONCURRENCY}, robots.txt obeyed"
+        f"local mirror: {args.pages} Thai article pages on 127.0.0.1, concurrency {CONCURRENCY}, "
+        "robots.txt obeyed"
     )
     print(
         table(
@@ -219,7 +220,8 @@ def main(argv: list[str] | None = None) -> None:
         )
     )
     print(
-        f"ratio ours / bare: {ours_rate / bare_rate:.2f}x (target >= 0.8x); documents stored: {ours['documents']}"
+        f"ratio ours / bare: {ours_rate / bare_rate:.2f}x (target >= 0.8x); "
+        f"documents stored: {ours['documents']}"
         f", rejected: {ours['rejected']}, errors: {ours['errors'] or 'none'}"
     )
 

@@ -289,7 +289,7 @@ def version() -> None:
     out.print(f"bkkwatch {__version__}")
 
 
-from bkkwatch.cli_crawl import register as _register_crawl; _register_crawl(app)  # noqa: E402
+from bkkwatch.cli_crawl import register as _register_crawl; _register_crawl(app)  # noqa: E402, E702, I001
 
 
 def main() -> None:

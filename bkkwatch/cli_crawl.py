@@ -138,7 +138,7 @@ def sources_list(as_json: Annotated[bool, typer.Option("--json", help="print JSO
     from storage.models import Source
 
     with session_scope(_ready_sources()) as session:
-        rows = [
+        rows: list[dict[str, Any]] = [
             {
                 "name": s.name,
                 "title": s.title,

@@ -268,7 +268,7 @@ def extract_article(html: str, url: str) -> Article:
             canonical = urljoin(url, href.strip())
             break
     canonical = (
-        canonical or _meta(metas, "og:url") or (ld.get("url") if isinstance(ld.get("url"), str) else "")
+        canonical or _meta(metas, "og:url") or (str(ld["url"]) if isinstance(ld.get("url"), str) else "")
     )
     canonical = canonical_url(urljoin(url, canonical) if canonical else url)
 

@@ -263,7 +263,7 @@ class RedirectLoopMiddleware:
         if response.status in (301, 302, 303, 307, 308) and b"Location" in response.headers:
             from urllib.parse import urljoin
 
-            target = urljoin(request.url, response.headers[b"Location"].decode("latin-1"))
+            target = urljoin(request.url, (response.headers[b"Location"] or b"").decode("latin-1"))
             visited = {request.url, *request.meta.get("redirect_urls", [])}
             if target in visited:
                 raise IgnoreRequest(f"redirect loop: {request.url} -> {target}")

@@ -1,4 +1,4 @@
-"""Canonical URLs: one address per article, whatever tracking parameters or AMP/mobile variant it came with."""
+"""Canonical URLs: one address per article, whatever tracking parameters or AMP/mobile variant it had."""
 
 from __future__ import annotations
 

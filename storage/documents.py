@@ -137,11 +137,12 @@ def store_items(
     known_urls = set(
         session.scalars(select(Document.canonical_url).where(Document.canonical_url.in_(canonicals)))
     )
-    known_hashes = dict(
-        session.execute(
+    known_hashes: dict[str, int] = {
+        digest: doc_id
+        for digest, doc_id in session.execute(
             select(Document.content_hash, Document.id).where(Document.content_hash.in_(digests))
-        ).all()
-    )
+        )
+    }
     outcomes: list[Outcome | None] = [None] * len(keyed)
     fresh: list[tuple[int, Document]] = []
     seen_urls: set[str] = set()

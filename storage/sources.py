@@ -210,9 +210,12 @@ def source_health(
 
     now = now or datetime.now(UTC)
     env = dict(os.environ) if env is None else env
-    counts = dict(
-        session.execute(select(CrawlRun.source_id, func.count()).group_by(CrawlRun.source_id)).all()
-    )
+    counts: dict[int, int] = {
+        int(source_id): int(n)
+        for source_id, n in session.execute(
+            select(CrawlRun.source_id, func.count()).group_by(CrawlRun.source_id)
+        )
+    }
     rows = []
     for source in session.scalars(select(Source).order_by(Source.name)):
         last = session.scalar(

@@ -179,7 +179,7 @@ class TokenSpider(BaseSpider):
     token_env: ClassVar[str] = ""
     token_param: ClassVar[str] = ""
 
-    def start_requests(self) -> Iterator[Request]:  # type: ignore[override]
+    def start_requests(self) -> Iterator[Request]:
         token = os.environ.get(self.options.get("token_env") or self.token_env, "")
         for url in self.start_list:
             headers = {}
@@ -229,7 +229,10 @@ class FacebookSpider(TokenSpider):
         self.note_start_ok(response)
         data = _json(self, response) or {}
         for post in data.get("data") or []:
-            summary = lambda key: ((post.get(key) or {}).get("summary") or {}).get("total_count")  # noqa: E731
+
+            def summary(key: str, post: dict[str, Any] = post) -> Any:
+                return ((post.get(key) or {}).get("summary") or {}).get("total_count")
+
             yield {
                 "url": post.get("permalink_url") or f"https://www.facebook.com/{post.get('id')}",
                 "title": "",

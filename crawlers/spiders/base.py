@@ -93,7 +93,7 @@ class BaseSpider(Spider):
         self.start_ok = 0
         self.http_status: int | None = None
 
-    async def start(self) -> AsyncIterator[Any]:  # type: ignore[override]
+    async def start(self) -> AsyncIterator[Any]:
         for request in self.start_requests():
             yield request
 

@@ -11,9 +11,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from fixture_server import FixtureServer, serve  # noqa: E402
+from fixture_server import FixtureServer, serve
 
-from storage import db as storage_db  # noqa: E402
+from storage import db as storage_db
 
 # Politeness for a local server: no delay, short timeouts, a small size limit, quick backoff.
 FAST = {

@@ -67,7 +67,7 @@ class Handler(BaseHTTPRequestHandler):
     server: FixtureServer
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
     def _send(
@@ -89,7 +89,7 @@ class Handler(BaseHTTPRequestHandler):
     def _text(self, path: Path) -> bytes:
         return path.read_bytes().replace(b"{{BASE}}", self.server.base.encode())
 
-    def do_GET(self) -> None:  # noqa: C901 - one route table
+    def do_GET(self) -> None:
         parts = urlsplit(self.path)
         path, query = parts.path, parse_qs(parts.query)
         with self.server.lock:
