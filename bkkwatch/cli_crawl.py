@@ -93,6 +93,16 @@ def crawl(
         str | None, typer.Option(help="only items published since: 24h, 3d or an ISO date")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the summaries as JSON")] = False,
+    workers: Annotated[
+        int, typer.Option(help="Scrapy worker processes sharing each source (needs --redis)")
+    ] = 1,
+    redis: Annotated[
+        str | None,
+        typer.Option(
+            help="Redis URL of the shared frontier, e.g. redis://127.0.0.1:6379/0",
+            envvar="BKKWATCH_REDIS_URL",
+        ),
+    ] = None,
 ) -> None:
     """Crawl the enabled sources now (or the named ones) and print a per-source summary.
 
@@ -105,6 +115,12 @@ def crawl(
     from storage.sources import sources_by_names
 
     since_at = parse_since(since)
+    if not 1 <= workers <= 16:
+        fail(f"--workers {workers}: expected 1 to 16")
+    if workers > 1 and not redis:
+        fail("--workers above 1 needs a shared frontier: give --redis URL (or BKKWATCH_REDIS_URL)")
+    if redis and not redis.startswith(("redis://", "rediss://", "unix://")):
+        fail(f"--redis {redis!r}: expected a redis:// URL")
     url = _ready_sources()
     if source:
         with session_scope(url) as session:
@@ -120,7 +136,10 @@ def crawl(
             err.print(f"  {summary.source}: {summary.status} ({summary.stored} new)", markup=False)
 
     summaries = [
-        s.as_dict() for s in run_crawl(session_factory(url), source, progress=progress, since=since_at)
+        s.as_dict()
+        for s in run_crawl(
+            session_factory(url), source, progress=progress, since=since_at, workers=workers, redis_url=redis
+        )
     ]
     if as_json:
         out.print_json(json.dumps(summaries, ensure_ascii=False, default=str))

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -165,8 +166,16 @@ def crawl_scrapy_sources(
     flow_run_id: str | None = None,
     since: datetime | None = None,
     timeout: float = WORKER_TIMEOUT,
+    workers: int = 1,
+    redis_url: str | None = None,
 ) -> list[SourceSummary]:
-    """Crawl sources with their Scrapy spiders in one child process; record what each reports."""
+    """Crawl sources with their Scrapy spiders in child processes; record what each reports.
+
+    One worker runs every source's spider side by side. With ``workers`` > 1 and a Redis URL, that
+    many workers share each source's frontier (crawlers/frontier.py) and their counts are added up.
+    """
+    if workers > 1 and not redis_url:
+        raise ValueError("several workers need a shared frontier: give a Redis URL")
     settings = settings or get_settings()
     runs: list[tuple[int, int, str]] = []
     with sessions.begin() as session:
@@ -177,36 +186,77 @@ def crawl_scrapy_sources(
     results: dict[int, dict[str, Any]] = {}
     worker_error: tuple[str, str] | None = None
     with tempfile.TemporaryDirectory(prefix="bkkwatch-crawl-") as tmp:
-        command = [sys.executable, "-m", "crawlers.worker", "--database-url", url]
-        for source_id, run_id, _name in runs:
-            command += ["--job", f"{source_id}:{run_id}:{Path(tmp) / f'{run_id}.json'}"]
-        if since:
-            command += ["--since", since.isoformat()]
+        commands = []
+        for k in range(max(1, workers)):
+            command = [sys.executable, "-m", "crawlers.worker", "--database-url", url]
+            for source_id, run_id, _name in runs:
+                command += ["--job", f"{source_id}:{run_id}:{Path(tmp) / f'{run_id}-{k}.json'}"]
+            if since:
+                command += ["--since", since.isoformat()]
+            if redis_url:
+                command += ["--redis", redis_url]
+            commands.append(command)
         env = {
             **os.environ,
             "BKKWATCH_DATABASE_URL": url,
             "BKKWATCH_ALLOW_PRIVATE_HOSTS": "1" if settings.allow_private_hosts else "0",
         }
-        try:
-            completed = subprocess.run(
-                command, env=env, capture_output=True, text=True, timeout=timeout, check=False
-            )
-            if completed.returncode != 0:
-                tail = (completed.stderr or "").strip().splitlines()[-1:] or ["no output"]
-                worker_error = (
-                    "internal",
-                    f"the crawl worker exited {completed.returncode}: {tail[0][:200]}",
-                )
-        except subprocess.TimeoutExpired:
-            worker_error = ("timeout", f"the crawl took longer than {timeout:.0f} s and was stopped")
+        processes = [
+            subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            for command in commands
+        ]
+        deadline = time.monotonic() + timeout
+        for process in processes:
+            try:
+                _, stderr = process.communicate(timeout=max(1.0, deadline - time.monotonic()))
+                if process.returncode != 0:
+                    tail = (stderr or "").strip().splitlines()[-1:] or ["no output"]
+                    worker_error = (
+                        "internal",
+                        f"the crawl worker exited {process.returncode}: {tail[0][:200]}",
+                    )
+            except subprocess.TimeoutExpired:
+                process.kill()  # our own child, by its id
+                process.communicate()
+                worker_error = ("timeout", f"the crawl took longer than {timeout:.0f} s and was stopped")
+        if redis_url:  # the shared frontier of this crawl is spent
+            from crawlers.frontier import RedisFrontier
+
+            for _source_id, run_id, name in runs:
+                RedisFrontier(redis_url, f"bkkwatch:frontier:{name}:{run_id}").clear()
         for _source_id, run_id, _name in runs:
-            path = Path(tmp) / f"{run_id}.json"
-            if path.exists():
-                results[run_id] = json.loads(path.read_text(encoding="utf-8"))
+            parts = [
+                json.loads(p.read_text(encoding="utf-8")) for p in sorted(Path(tmp).glob(f"{run_id}-*.json"))
+            ]
+            if parts:
+                results[run_id] = merge_results(parts)
     return [
         _record(sessions, source_id, run_id, name, results.get(run_id, {}), worker_error)
         for source_id, run_id, name in runs
     ]
+
+
+def merge_results(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """The counts of several workers that shared one source's crawl, added up."""
+    if len(parts) == 1:
+        return parts[0]
+    merged: dict[str, Any] = {"errors": {}, "reasons": []}
+    for part in parts:
+        for key, value in part.items():
+            if key == "errors":
+                for kind, n in (value or {}).items():
+                    merged["errors"][kind] = merged["errors"].get(kind, 0) + int(n)
+            elif key == "reasons":
+                merged["reasons"] += list(value or [])
+            elif isinstance(value, (int, float)) and not isinstance(value, bool) and key != "http_status":
+                merged[key] = (
+                    max(merged.get(key, 0), value) if key == "elapsed" else merged.get(key, 0) + value
+                )
+            elif key not in merged or merged[key] in (None, "finished"):
+                merged[key] = value
+    fatal = [p.get("fatal") for p in parts]
+    merged["fatal"] = fatal[0] if all(fatal) else None
+    return merged
 
 
 def _record(
@@ -267,6 +317,8 @@ def crawl(
     progress: Callable[[SourceSummary], None] | None = None,
     flow_run_id: str | None = None,
     since: datetime | None = None,
+    workers: int = 1,
+    redis_url: str | None = None,
 ) -> list[SourceSummary]:
     """Crawl the named sources (or every enabled one); a failing source never stops the others."""
     close_interrupted_runs(sessions)
@@ -294,7 +346,9 @@ def crawl(
         if progress:
             progress(summary)
     if scrapy_ids:
-        for summary in crawl_scrapy_sources(sessions, scrapy_ids, settings, flow_run_id, since):
+        for summary in crawl_scrapy_sources(
+            sessions, scrapy_ids, settings, flow_run_id, since, workers=workers, redis_url=redis_url
+        ):
             summaries[summary.source] = summary
             if progress:
                 progress(summary)

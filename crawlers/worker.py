@@ -38,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--job", action="append", required=True, help="SOURCE_ID:RUN_ID:RESULT_FILE")
     parser.add_argument("--database-url")
     parser.add_argument("--since")
+    parser.add_argument("--redis", help="share each source's frontier with other workers through this Redis")
     args = parser.parse_args(argv)
     since = datetime.fromisoformat(args.since) if args.since else None
 
@@ -68,6 +69,8 @@ def main(argv: list[str] | None = None) -> int:
                 "BKKWATCH_DATABASE_URL": args.database_url or "",
             }
         )
+        if args.redis:
+            values["BKKWATCH_FRONTIER"] = f"{args.redis}|bkkwatch:frontier:{name}:{run_id}"
         kwargs: dict[str, Any] = {
             "source_name": name,
             "start": start,

@@ -64,7 +64,94 @@ class ArticleSpider(BaseSpider):
 
     # --- start documents: feed, sitemap, listing ---------------------------------------------
 
+    # --- the shared frontier (optional): article requests go to Redis, workers take batches --------
+
+    def start(self) -> Any:  # type: ignore[override]
+        spec = self.settings.get("BKKWATCH_FRONTIER")
+        if spec:
+            from scrapy import signals
+
+            from crawlers.frontier import RedisFrontier
+
+            url, _, key = str(spec).partition("|")
+            self.frontier = RedisFrontier(url, key)
+            self.frontier.start_producing()
+            self.open_documents = len(self.start_list)
+            assert self.crawler is not None
+            self.crawler.signals.connect(self.take_from_frontier, signal=signals.spider_idle)
+        return super().start()
+
+    frontier: Any = None
+    open_documents = 0
+
+    def _document_done(self) -> None:
+        if self.frontier is not None:
+            self.open_documents -= 1
+            if self.open_documents == 0:
+                self.frontier.done_producing()
+
+    def _route(self, outputs: Iterator[Any]) -> Iterator[Any]:
+        """With a frontier, article requests are queued in Redis instead of scheduled here."""
+        if self.frontier is None:
+            yield from outputs
+            return
+        queued = []
+        try:
+            for output in outputs:
+                if (
+                    isinstance(output, Request)
+                    and output.meta.get("article")
+                    and output.callback == self.parse_article
+                ):
+                    queued.append(
+                        {
+                            "url": output.url,
+                            "entry": output.meta.get("entry"),
+                            "updated": output.meta.get("updated"),
+                        }
+                    )
+                    continue
+                if isinstance(output, Request) and output.callback == self.parse_sitemap:
+                    self.open_documents += 1
+                    output = output.replace(callback=self.parse_child_sitemap, errback=self.child_failed)
+                yield output
+        finally:
+            self.frontier.push(queued)
+            self._document_done()
+
+    def parse_child_sitemap(self, response: Response) -> Iterator[Any]:
+        yield from self._route(self.parse_sitemap(response))
+
+    def child_failed(self, failure: Any) -> None:
+        self.page_failed(failure)
+        self._document_done()
+
+    def start_failed(self, failure: Any) -> None:
+        super().start_failed(failure)
+        self._document_done()
+
+    def take_from_frontier(self, spider: Any = None) -> None:
+        from scrapy.exceptions import DontCloseSpider
+
+        assert self.crawler is not None and self.crawler.engine is not None
+        batch = self.frontier.pop(32)
+        for entry in batch:
+            updated = entry.get("updated")
+            meta: dict[str, Any] = {"article": True, "updated": parse_thai_date(updated) if updated else None}
+            if entry.get("entry"):
+                meta["entry"] = entry["entry"]
+            self.crawler.engine.crawl(
+                Request(entry["url"], callback=self.parse_article, errback=self.page_failed, meta=meta)
+            )
+        if batch or self.frontier.producing():
+            raise DontCloseSpider
+
+    # --- start documents ----------------------------------------------------------------------
+
     def parse_start(self, response: Response) -> Iterator[Any]:
+        yield from self._route(self.parse_start_document(response))
+
+    def parse_start_document(self, response: Response) -> Iterator[Any]:
         self.note_start_ok(response)
         kind = sniff(response.body)
         if self.expect == "feed" and kind != "feed":
