@@ -66,7 +66,7 @@ class ArticleSpider(BaseSpider):
 
     # --- the shared frontier (optional): article requests go to Redis, workers take batches --------
 
-    def start(self) -> Any:  # type: ignore[override]
+    def start(self) -> Any:
         spec = self.settings.get("BKKWATCH_FRONTIER")
         if spec:
             from scrapy import signals
