@@ -60,7 +60,7 @@ class RedisFrontier:
 
     def pop(self, count: int) -> list[dict[str, Any]]:
         raw = self.redis.lpop(self.queue, count) or []
-        return [json.loads(item) for item in raw]  # type: ignore[arg-type, union-attr]
+        return [json.loads(item) for item in raw]  # type: ignore[arg-type]
 
     def clear(self) -> None:
         self.redis.delete(self.queue, self.seen, self.producers)
