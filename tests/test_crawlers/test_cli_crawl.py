@@ -177,3 +177,23 @@ def test_health_shows_sources_failing_for_24_hours(
     assert rows["khaosod"]["state"] == "never_run"
     code, out, _ = cli(monkeypatch, capsys, "sources", "health")
     assert "failing for 24 h or more: thairath" in out
+
+
+@pytest.mark.slow
+def test_add_sitemap_then_crawl_runs_the_spider(db_url: str, server: Any, monkeypatch: pytest.MonkeyPatch,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    from fixture_server import ARTICLE_SITES
+
+    assert cli(monkeypatch, capsys, "sources", "add", "sm", "--sitemap", f"{server.base}/fx/sitemap.xml")[0] == 0
+    with session_scope(db_url) as session:  # no politeness delay against the local server
+        source = session.scalar(select(Source).where(Source.name == "sm"))
+        source.politeness = {"delay": 0, "autothrottle": False, "concurrency": 8}
+    code, out, err = cli(monkeypatch, capsys, "crawl", "--source", "sm", "--json")
+    assert code == 0, err
+    [summary] = json.loads(out)
+    assert summary["status"] == "ok" and summary["stored"] == len(ARTICLE_SITES)
+    with session_scope(db_url) as session:
+        assert session.scalar(select(func.count()).select_from(Document)) == len(ARTICLE_SITES)
+        run = session.scalars(select(CrawlRun).join(Source).where(Source.name == "sm")).one()
+        assert run.status is CrawlStatus.OK and run.items_stored == len(ARTICLE_SITES)
+        assert run.requests >= len(ARTICLE_SITES) + 1
