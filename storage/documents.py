@@ -46,7 +46,7 @@ class StoreResult:
 def store_item(
     session: Session, item: Item, source_id: int | None, crawl_run_id: int | None = None
 ) -> StoreResult:
-    """Insert or update one item; same canonical URL (or same content from the same source) never duplicates."""
+    """Insert or update one item: the same canonical URL (or content, same source) never duplicates."""
     canonical = canonical_url(item.url)
     digest = content_hash(item.title, item.text)
     existing = session.scalar(select(Document).where(Document.canonical_url == canonical))
@@ -59,6 +59,9 @@ def store_item(
     if existing is not None:
         if existing.content_hash == digest:
             _refresh_engagement(existing, item)
+            missing = {k: v for k, v in item.extra.items() if k not in (existing.extra or {})}
+            if missing:  # the same article reached by another route (e.g. Google News): keep both traces
+                existing.extra = {**(existing.extra or {}), **missing}
             return StoreResult(Outcome.UNCHANGED, existing)
         session.add(
             DocumentVersion(

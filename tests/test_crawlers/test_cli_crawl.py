@@ -180,11 +180,14 @@ def test_health_shows_sources_failing_for_24_hours(
 
 
 @pytest.mark.slow
-def test_add_sitemap_then_crawl_runs_the_spider(db_url: str, server: Any, monkeypatch: pytest.MonkeyPatch,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_add_sitemap_then_crawl_runs_the_spider(
+    db_url: str, server: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     from fixture_server import ARTICLE_SITES
 
-    assert cli(monkeypatch, capsys, "sources", "add", "sm", "--sitemap", f"{server.base}/fx/sitemap.xml")[0] == 0
+    assert (
+        cli(monkeypatch, capsys, "sources", "add", "sm", "--sitemap", f"{server.base}/fx/sitemap.xml")[0] == 0
+    )
     with session_scope(db_url) as session:  # no politeness delay against the local server
         source = session.scalar(select(Source).where(Source.name == "sm"))
         source.politeness = {"delay": 0, "autothrottle": False, "concurrency": 8}
