@@ -20,7 +20,7 @@ FAST = {
     "delay": 0,
     "autothrottle": False,
     "concurrency": 8,
-    "timeout": 2,
+    "timeout": 10,
     "retries": 1,
     "max_bytes": 2_000_000,
     "retry_after_cap": 5,

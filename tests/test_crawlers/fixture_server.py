@@ -165,7 +165,7 @@ class Handler(BaseHTTPRequestHandler):
     def fault(self, name: str, hits: int) -> None:
         page = (FIXTURES / "dailynews" / "page.html").read_bytes()
         if name == "timeout.html":
-            time.sleep(4)
+            time.sleep(7)
             return self._send(200, page)
         if name == "reset.html":
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))

@@ -22,11 +22,11 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def faults(server: FixtureServer, module_db: str) -> dict[str, Any]:
     base = server.base
-    add_source(module_db, "pages", "sitemap", f"{base}/fault/sitemap.xml", max_bytes=1_000_000)
+    add_source(module_db, "pages", "sitemap", f"{base}/fault/sitemap.xml", max_bytes=1_000_000, timeout=3)
     # whole-source faults, through the Scrapy feed spider (follow) and through the plain feed reader
     for kind in ("timeout.html", "reset.html", "gone-404.html", "gone-410.html", "html-feed.xml"):
-        add_source(module_db, f"scrapy-{kind}", "rss", f"{base}/fault/{kind}", follow=True)
-        add_source(module_db, f"plain-{kind}", "rss", f"{base}/fault/{kind}")
+        add_source(module_db, f"scrapy-{kind}", "rss", f"{base}/fault/{kind}", follow=True, timeout=3)
+        add_source(module_db, f"plain-{kind}", "rss", f"{base}/fault/{kind}", timeout=3)
     names = ["pages"] + [
         f"{p}-{k}"
         for p in ("scrapy", "plain")
