@@ -71,9 +71,7 @@ def serve(port_queue: Any, pages: int) -> None:
             status = 200 if body is not None else 404
             body = body if body is not None else b"not found"
             self.send_response(status)
-            self.send_header(
-                "Content-Type", "text/html" if self.path.endswith(".html") else "application/xml"
-            )
+            self.send_header("Content-Type", "text/html" if self.path.endswith(".html") else "application/xml")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
@@ -194,10 +192,7 @@ def main(argv: list[str] | None = None) -> None:
     ours_pages = ours["stored"] + ours.get("unchanged", 0)
     bare_rate = bare["pages"] / bare["elapsed"]
     ours_rate = ours_pages / ours["elapsed"]
-    print(
-        f"local mirror: {args.pages} Thai article pages on 127.0.0.1, concurrency {CONCURRENCY}, "
-        "robots.txt obeyed"
-    )
+    print(f"local mirror: {args.pages} Thai article pages on 127.0.0.1, concurrency {CONCURRENCY}, robots.txt obeyed")
     print(
         table(
             [

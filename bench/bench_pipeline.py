@@ -52,13 +52,20 @@ def main() -> None:
     ours = measure(pipeline)
     base_rate = ROUNDS * n_items / base.seconds
     our_rate = ours.result / ours.seconds
-    print(table(
-        [("feedparser.parse only", f"{base_rate:,.0f}", f"{base.peak_python_mb:.1f}"),
-         ("parse+store+score+stories (SQLite)", f"{our_rate:,.0f}", f"{ours.peak_python_mb:.1f}")],
-        ("run", "items/s", "peak heap MB"),
-    ))
-    print(f"items per round: {n_items}; rounds: {ROUNDS}; ratio pipeline/parse-only: {our_rate / base_rate:.2f}; "
-          f"max RSS {max_rss_mb():.0f} MB")
+    print(
+        table(
+            [
+                ("feedparser.parse only", f"{base_rate:,.0f}", f"{base.peak_python_mb:.1f}"),
+                ("parse+store+score+stories (SQLite)", f"{our_rate:,.0f}", f"{ours.peak_python_mb:.1f}"),
+            ],
+            ("run", "items/s", "peak heap MB"),
+        )
+    )
+    print(
+        f"items per round: {n_items}; rounds: {ROUNDS}; "
+        f"ratio pipeline/parse-only: {our_rate / base_rate:.2f}; "
+        f"max RSS {max_rss_mb():.0f} MB"
+    )
 
 
 if __name__ == "__main__":

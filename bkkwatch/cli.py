@@ -21,7 +21,7 @@ try:  # Typer >= 0.20 carries its own copy of Click
 except ImportError:  # pragma: no cover
     from click import exceptions as click_exc  # type: ignore[no-redef]
 from bkkwatch.settings import get_settings, reset_settings
-from bkkwatch.timeutil import next_review_day, thai_datetime
+from bkkwatch.timeutil import next_review_day, thai_date, thai_datetime
 
 app = typer.Typer(
     name="bkkwatch",
@@ -32,8 +32,9 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
-agencies_app = typer.Typer(help="The agency registry: district offices, departments, outside bodies.",
-                           no_args_is_help=True)
+agencies_app = typer.Typer(
+    help="The agency registry: district offices, departments, outside bodies.", no_args_is_help=True
+)
 app.add_typer(db_app, name="db")
 app.add_typer(agencies_app, name="agencies")
 
@@ -87,8 +88,10 @@ def db_upgrade() -> None:
             result = sync_agencies(session)
     except Exception as exc:
         fail(f"database {_safe_url(url)}: {exc.__class__.__name__}: {str(exc).splitlines()[0]}")
-    out.print(f"database {_safe_url(url)} at revision {current_revision(url)}; agencies: "
-              f"{result.added} added, {result.updated} updated, {result.unchanged} unchanged")
+    out.print(
+        f"database {_safe_url(url)} at revision {current_revision(url)}; agencies: "
+        f"{result.added} added, {result.updated} updated, {result.unchanged} unchanged"
+    )
 
 
 @db_app.command("check")
@@ -118,8 +121,10 @@ def agencies_load() -> None:
     url = _ready()
     with session_scope(url) as session:
         result = sync_agencies(session)
-    out.print(f"agencies: {result.added} added, {result.updated} updated, {result.unchanged} unchanged, "
-              f"{result.deactivated} deactivated")
+    out.print(
+        f"agencies: {result.added} added, {result.updated} updated, {result.unchanged} unchanged, "
+        f"{result.deactivated} deactivated"
+    )
 
 
 @agencies_app.command("list")
@@ -136,9 +141,16 @@ def agencies_list(
         fail(f"--kind {kind!r}: expected one of {', '.join(KINDS)}")
     with session_scope(_ready()) as session:
         rows = list_agencies(session, kind)
-        data = [
-            {"code": r.code, "kind": r.kind.value, "name_th": r.name_th, "name_en": r.name_en,
-             "short_th": r.short_th, "external": r.external, "aliases": r.aliases}
+        data: list[dict[str, Any]] = [
+            {
+                "code": r.code,
+                "kind": r.kind.value,
+                "name_th": r.name_th,
+                "name_en": r.name_en,
+                "short_th": r.short_th,
+                "external": r.external,
+                "aliases": r.aliases,
+            }
             for r in rows
         ]
     if as_json:
@@ -174,11 +186,19 @@ def agencies_resolve(
 
 
 def _crawl_table(summaries: list[dict[str, Any]]) -> Table:
-    table = Table("source", "status", "items", "new", "updated", "same", "dup", "rejected", "message",
-                  title="crawl")
+    table = Table("source", "status", "items", "new", "updated", "same", "dup", "rejected", "message", title="crawl")
     for s in summaries:
-        table.add_row(str(s["source"]), str(s["status"]), str(s["items"]), str(s["stored"]), str(s["updated"]),
-                      str(s["unchanged"]), str(s["duplicates"]), str(s["rejected"]), str(s["message"])[:90])
+        table.add_row(
+            str(s["source"]),
+            str(s["status"]),
+            str(s["items"]),
+            str(s["stored"]),
+            str(s["updated"]),
+            str(s["unchanged"]),
+            str(s["duplicates"]),
+            str(s["rejected"]),
+            str(s["message"])[:90],
+        )
     return table
 
 
@@ -200,13 +220,24 @@ def queue_data(url: str, day: date) -> list[dict[str, Any]]:
         urls = story_urls(session, [c.story_id for c in rows])
         return [
             {
-                "rank": c.rank, "story_id": c.story_id, "title": c.story.title, "impact": c.story.max_impact,
-                "level": c.story.max_level, "urgent": c.story.urgent, "bangkok": c.story.bangkok,
-                "agencies": c.story.agencies, "places": c.story.places, "urls": urls.get(c.story_id, []),
+                "rank": c.rank,
+                "story_id": c.story_id,
+                "title": c.story.title,
+                "impact": c.story.max_impact,
+                "level": c.story.max_level,
+                "urgent": c.story.urgent,
+                "bangkok": c.story.bangkok,
+                "agencies": c.story.agencies,
+                "places": c.story.places,
+                "urls": urls.get(c.story_id, []),
                 "first_seen": c.story.first_seen.isoformat() if c.story.first_seen else None,
                 "last_seen": c.story.last_seen.isoformat() if c.story.last_seen else None,
-                "documents": c.story.n_documents, "outlets": c.story.n_outlets, "reach": c.story.reach,
-                "state": c.state.value, "score": c.score, "explanation": c.explanation,
+                "documents": c.story.n_documents,
+                "outlets": c.story.n_outlets,
+                "reach": c.story.reach,
+                "state": c.state.value,
+                "score": c.score,
+                "explanation": c.explanation,
                 "review_day": day.isoformat(),
             }
             for c in rows
@@ -216,19 +247,35 @@ def queue_data(url: str, day: date) -> list[dict[str, Any]]:
 def print_queue(rows: list[dict[str, Any]], day: date, limit: int | None = None) -> None:
     from datetime import datetime
 
-    table = Table("#", "level", "impact", "title", "agencies", "docs", "first seen", title=(
-        f"candidate issues for the review of {thai_datetime(datetime.combine(day, datetime.min.time()), False)}"
-        f" (10:30)"), show_lines=False)
+    table = Table(
+        "#",
+        "level",
+        "impact",
+        "title",
+        "agencies",
+        "docs",
+        "first seen",
+        title=f"candidate issues for the review of {thai_date(day)} ({get_settings().review_time})",
+        show_lines=False,
+    )
     for row in rows[:limit] if limit else rows:
         level = f"[bold red]{row['level']} !" if row["urgent"] else str(row["level"])
         agencies = ", ".join(a["name"] + (" (นอก กทม.)" if a.get("external") else "") for a in row["agencies"][:2])
         first = thai_datetime(datetime.fromisoformat(row["first_seen"])) if row["first_seen"] else "-"
-        table.add_row(str(row["rank"]), level, f"{row['impact']:.2f}", row["title"][:70], agencies or "-",
-                      str(row["documents"]), first)
+        table.add_row(
+            str(row["rank"]),
+            level,
+            f"{row['impact']:.2f}",
+            row["title"][:70],
+            agencies or "-",
+            str(row["documents"]),
+            first,
+        )
     out.print(table)
     shown = min(len(rows), limit) if limit else len(rows)
-    out.print(f"{len(rows)} candidates" + (f" (top {shown} shown; `bkkwatch queue` lists all)" if shown < len(rows)
-                                           else ""))
+    out.print(
+        f"{len(rows)} candidates" + (f" (top {shown} shown; `bkkwatch queue` lists all)" if shown < len(rows) else "")
+    )
 
 
 @app.command()
@@ -251,11 +298,14 @@ def demo(
     host: Annotated[str, typer.Option(help="web app address")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="web app port")] = 8000,
 ) -> None:
-    """Set up the database, serve the bundled real feeds on 127.0.0.1, run the overnight flow, show the queue."""
+    """Set up the database, serve the bundled real feeds on 127.0.0.1, run the overnight flow, show the queue,
+    then start the web app."""
     os.environ["BKKWATCH_ALLOW_PRIVATE_HOSTS"] = "1"  # the samples are served from 127.0.0.1
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_HOME", str(Path.cwd() / "var" / "prefect"))
+    # The temporary Prefect API can take a while to start on a busy two-core machine.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
     reset_settings()
     from bkkwatch.demo import register_sample_sources, serve_samples
 
@@ -271,9 +321,11 @@ def demo(
         result = run_overnight(database_url=url, sources=names)
     out.print(_crawl_table(result["crawl"]))
     classified, queued = result["classify"], result["queue"]
-    out.print(f"classify: {classified['scored']} documents scored, {classified['stories_new']} new stories, "
-              f"{classified['stories_updated']} updated; queue for {queued['review_day']}: "
-              f"{queued['eligible']} candidates ({queued['added']} new)")
+    out.print(
+        f"classify: {classified['scored']} documents scored, {classified['stories_new']} new stories, "
+        f"{classified['stories_updated']} updated; queue for {queued['review_day']}: "
+        f"{queued['eligible']} candidates ({queued['added']} new)"
+    )
     review_day = date.fromisoformat(queued["review_day"])
     err.print(f"[4/4] the ranked queue ({time.monotonic() - started:.0f} s in all)")
     print_queue(queue_data(url, review_day), review_day, limit=20)
@@ -281,6 +333,52 @@ def demo(
         return
     err.print("The review web app arrives with the review/ work; until then use `bkkwatch queue`.")
     err.print(f"(asked for {host}:{port}; nothing to serve yet)")
+
+
+@app.command()
+def status(as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False) -> None:
+    """What needs a person: flows' last runs and next times, failing sources, today's queue, overdue
+    answers. Exit status 1 when something needs a person (a failed flow, an overdue item)."""
+    from datetime import datetime
+
+    from casework.status import collect
+    from storage.db import session_scope
+
+    with session_scope(_ready()) as session:
+        result = collect(session)
+    if as_json:
+        sys.stdout.write(json.dumps(result.as_dict(), ensure_ascii=False, indent=1) + "\n")
+    else:
+
+        def when(value: str | None) -> str:
+            return thai_datetime(datetime.fromisoformat(value)) if value else "-"
+
+        table = Table("flow", "deployments", "last run", "outcome", "next run", title="flows")
+        for flow in result.flows:
+            outcome = flow.last_state or "never run"
+            if flow.last_state in ("failed", "crashed"):
+                outcome = f"[bold red]{outcome}[/]"
+            table.add_row(flow.flow, ", ".join(flow.deployments), when(flow.last_started), outcome, when(flow.next_run))
+        out.print(table)
+        q = result.queue
+        out.print(
+            f"queue for {q['review_day']}: {'frozen' if q['frozen'] else 'not frozen yet'}, "
+            f"{q['undecided']} undecided, {q['confirmed']} confirmed, {q['sent']} sent, "
+            f"{q['dismissed']} dismissed"
+        )
+        for source in result.failing_sources:
+            out.print(f"source failing: {source['source']} ({source['error']})", markup=False)
+        for item in result.overdue:
+            out.print(
+                f"overdue: issue {item['issue_id']} {item['title'][:60]} "
+                f"(due {when(item['due_at'])}; waiting for {', '.join(item['missing'])})",
+                markup=False,
+            )
+        out.print("needs a person:" if result.problems else "nothing needs a person now")
+        for problem in result.problems:
+            out.print(f"  - {problem}", markup=False)
+    if result.needs_a_person:
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -305,10 +403,10 @@ def main() -> None:
         where = f" ({exc.ctx.command_path})" if exc.ctx else ""
         err.print(f"bkkwatch{where}: {exc.format_message()}", markup=False)
         sys.exit(2)
-    except click_exc.Abort:
+    except typer.Abort:
         err.print("bkkwatch: aborted")
         sys.exit(130)
-    except click_exc.Exit as exc:
+    except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except click_exc.ClickException as exc:
         err.print(f"bkkwatch: {exc.format_message()}", markup=False)

@@ -13,13 +13,29 @@ from rich.table import Table
 sources_app = typer.Typer(
     help="The source registry: feeds, sitemaps, sites and APIs that bkkwatch reads.", no_args_is_help=True
 )
+_APP: list[typer.Typer] = []
+
+
+def _cli() -> Any:
+    """The command-line module that is running: ``bkkwatch.cli``, or ``__main__`` under ``python -m``
+    (so UserError raised here is the class its ``main()`` catches)."""
+    import sys
+
+    running = sys.modules.get("__main__")
+    if running is not None and _APP and getattr(running, "app", None) is _APP[0]:
+        return running
+    import bkkwatch.cli
+
+    return bkkwatch.cli
+
+
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
 _SINCE = re.compile(r"^(\d+)\s*([hd])$")
 
 
 def _ready_sources() -> str:
     """The database ready, with the shipped source registry loaded (like the agency registry)."""
-    from bkkwatch.cli import _ready, fail
+    _ready, fail = _cli()._ready, _cli().fail
     from storage.db import session_scope
     from storage.sources import ensure_registry
 
@@ -34,7 +50,7 @@ def _ready_sources() -> str:
 
 def parse_since(value: str | None) -> datetime | None:
     """``--since``: 24h, 3d, an ISO date or datetime (Bangkok when no zone is given)."""
-    from bkkwatch.cli import fail
+    fail = _cli().fail
     from bkkwatch.timeutil import BANGKOK
 
     if value is None:
@@ -42,9 +58,7 @@ def parse_since(value: str | None) -> datetime | None:
     match = _SINCE.match(value.strip().lower())
     if match:
         amount = int(match.group(1))
-        return datetime.now(UTC) - (
-            timedelta(hours=amount) if match.group(2) == "h" else timedelta(days=amount)
-        )
+        return datetime.now(UTC) - (timedelta(hours=amount) if match.group(2) == "h" else timedelta(days=amount))
     try:
         parsed = datetime.fromisoformat(value.strip())
     except ValueError:
@@ -86,16 +100,10 @@ def crawl_table(summaries: list[dict[str, Any]]) -> Table:
 
 
 def crawl(
-    source: Annotated[
-        list[str] | None, typer.Option("--source", help="crawl only this source (repeatable)")
-    ] = None,
-    since: Annotated[
-        str | None, typer.Option(help="only items published since: 24h, 3d or an ISO date")
-    ] = None,
+    source: Annotated[list[str] | None, typer.Option("--source", help="crawl only this source (repeatable)")] = None,
+    since: Annotated[str | None, typer.Option(help="only items published since: 24h, 3d or an ISO date")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the summaries as JSON")] = False,
-    workers: Annotated[
-        int, typer.Option(help="Scrapy worker processes sharing each source (needs --redis)")
-    ] = 1,
+    workers: Annotated[int, typer.Option(help="Scrapy worker processes sharing each source (needs --redis)")] = 1,
     redis: Annotated[
         str | None,
         typer.Option(
@@ -109,7 +117,7 @@ def crawl(
     Exit status 0 when the run completed, even when some sources failed (see the table and
     `bkkwatch sources health`); 2 for bad options.
     """
-    from bkkwatch.cli import err, fail, out
+    err, fail, out = _cli().err, _cli().fail, _cli().out
     from crawlers.run import crawl as run_crawl
     from storage.db import session_factory, session_scope
     from storage.sources import sources_by_names
@@ -152,7 +160,7 @@ def sources_list(as_json: Annotated[bool, typer.Option("--json", help="print JSO
     """List the sources (the shipped registry plus any added)."""
     import os
 
-    from bkkwatch.cli import out
+    out = _cli().out
     from storage.db import session_scope
     from storage.models import Source
 
@@ -171,9 +179,7 @@ def sources_list(as_json: Annotated[bool, typer.Option("--json", help="print JSO
                 "enabled": s.enabled,
                 "credentials_env": s.credentials_env,
                 "needs_token": [v for v in s.credentials_env or [] if not os.environ.get(str(v))],
-                "politeness": {
-                    k: v for k, v in (s.politeness or {}).items() if k not in ("spider", "follow")
-                },
+                "politeness": {k: v for k, v in (s.politeness or {}).items() if k not in ("spider", "follow")},
                 "last_success_at": s.last_success_at.isoformat() if s.last_success_at else None,
             }
             for s in session.query(Source).order_by(Source.name)
@@ -185,9 +191,7 @@ def sources_list(as_json: Annotated[bool, typer.Option("--json", help="print JSO
         return
     table = Table("name", "kind", "spider", "enabled", "schedule", "url")
     for row in rows:
-        state = (
-            "yes" if row["active"] else ("needs " + ", ".join(row["needs_token"]) if row["enabled"] else "no")
-        )
+        state = "yes" if row["active"] else ("needs " + ", ".join(row["needs_token"]) if row["enabled"] else "no")
         table.add_row(row["name"], row["kind"], row["spider"] or "-", state, row["schedule"], row["url"][:90])
     out.print(table)
     out.print(f"{len(rows)} sources, {sum(r['active'] for r in rows)} enabled")
@@ -198,17 +202,13 @@ def sources_add(
     name: Annotated[str, typer.Argument(help="a short unique name: lower-case letters, digits, . _ -")],
     feed: Annotated[str | None, typer.Option("--feed", help="an RSS or Atom feed URL")] = None,
     sitemap: Annotated[str | None, typer.Option("--sitemap", help="a sitemap URL")] = None,
-    site: Annotated[
-        str | None, typer.Option("--site", help="a listing page whose article links are followed")
-    ] = None,
+    site: Annotated[str | None, typer.Option("--site", help="a listing page whose article links are followed")] = None,
     title: Annotated[str | None, typer.Option(help="a readable title")] = None,
-    follow: Annotated[
-        bool, typer.Option("--follow", help="feeds: fetch each entry's page for the full text")
-    ] = False,
+    follow: Annotated[bool, typer.Option("--follow", help="feeds: fetch each entry's page for the full text")] = False,
     language: Annotated[str, typer.Option(help="th or en")] = "th",
 ) -> None:
     """Add a source (or change the address of one you added)."""
-    from bkkwatch.cli import fail, out
+    fail, out = _cli().fail, _cli().out
     from storage.db import session_scope
     from storage.sources import upsert_source
 
@@ -251,7 +251,7 @@ def sources_enable(name: Annotated[list[str], typer.Argument(help="source name(s
 
 
 def _set_enabled(names: list[str], enabled: bool) -> None:
-    from bkkwatch.cli import fail, out
+    fail, out = _cli().fail, _cli().out
     from storage.db import session_scope
     from storage.sources import sources_by_names
 
@@ -270,7 +270,7 @@ def sources_health(as_json: Annotated[bool, typer.Option("--json", help="print J
     """Each source's last run and state; sources failing for 24 hours or more are flagged."""
     from dataclasses import asdict
 
-    from bkkwatch.cli import out
+    out = _cli().out
     from bkkwatch.timeutil import thai_datetime
     from storage.db import session_scope
     from storage.sources import source_health
@@ -306,5 +306,6 @@ def sources_health(as_json: Annotated[bool, typer.Option("--json", help="print J
 
 
 def register(app: typer.Typer) -> None:
+    _APP[:] = [app]
     app.command("crawl")(crawl)
     app.add_typer(sources_app, name="sources")

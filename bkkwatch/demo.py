@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -39,7 +40,7 @@ def sample_sources() -> list[SampleSource]:
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
     def end_headers(self) -> None:
@@ -47,17 +48,28 @@ class _QuietHandler(SimpleHTTPRequestHandler):
             self.send_header("Cache-Control", "max-age=60")
         super().end_headers()
 
-    def guess_type(self, path: str | Path) -> str:
+    def guess_type(self, path: str | os.PathLike[str]) -> str:
         if str(path).endswith(".xml"):
             return "application/rss+xml; charset=utf-8"
         return super().guess_type(path)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that hangs up early (a size limit, a timeout) is not the server's problem.
+        import sys
+
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 @contextmanager
 def serve_samples(host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
     """Serve the bundled samples over HTTP; yields the base URL."""
     handler = functools.partial(_QuietHandler, directory=str(samples_dir()))
-    server = ThreadingHTTPServer((host, port), handler)
+    server = _Server((host, port), handler)
     thread = threading.Thread(target=server.serve_forever, name="bkkwatch-samples", daemon=True)
     thread.start()
     try:
@@ -72,7 +84,14 @@ def register_sample_sources(base_url: str, database_url: str | None = None) -> l
     names = []
     with session_scope(database_url) as session:
         for sample in sample_sources():
-            upsert_source(session, f"demo-{sample.name}", "rss", f"{base_url}/{sample.path}",
-                          title=sample.title, schedule_class="overnight", enabled=True)
+            upsert_source(
+                session,
+                f"demo-{sample.name}",
+                "rss",
+                f"{base_url}/{sample.path}",
+                title=sample.title,
+                schedule_class="overnight",
+                enabled=True,
+            )
             names.append(f"demo-{sample.name}")
     return names

@@ -54,9 +54,7 @@ class AgencyEntry:
             raise RegistryError(f"{where}: missing {', '.join(missing)}")
         if raw["kind"] not in KINDS:
             raise RegistryError(f"{where}: kind {raw['kind']!r} is not one of {', '.join(KINDS)}")
-        details = {
-            key: raw[key] for key in ("district_th", "district_en", "subdistricts") if raw.get(key) is not None
-        }
+        details = {key: raw[key] for key in ("district_th", "district_en", "subdistricts") if raw.get(key) is not None}
         district_code = raw.get("district_code")
         return cls(
             code=str(raw["code"]),

@@ -18,8 +18,7 @@ class Settings(BaseSettings):
 
     database_url: str = Field(
         default_factory=_default_database_url,
-        description="SQLAlchemy URL; SQLite file under ./var by default, "
-        "or postgresql+psycopg://user@host/db",
+        description="SQLAlchemy URL; SQLite file under ./var by default, or postgresql+psycopg://user@host/db",
     )
     timezone: str = "Asia/Bangkok"
     review_time: str = Field("10:30", description="daily deadline of the working group (HH:MM, Bangkok)")
@@ -32,6 +31,23 @@ class Settings(BaseSettings):
     user_agent: str = "bkkwatch/0.1 (+https://github.com/bkkwatch/bkkwatch; BMA Office of Public Relations)"
     fetch_timeout: float = 20.0
     max_response_bytes: int = 10 * 1024 * 1024
+
+    # Messages out (LINE Messaging API and e-mail). Unset: that channel is reported as not configured.
+    line_channel_token: str | None = Field(None, description="LINE Messaging API channel access token")
+    line_api_base: str = Field("https://api.line.me", description="LINE API address (a local fake in tests)")
+    line_issues_to: str | None = Field(None, description='LINE group ID of "BMA รับประเด็น" (issues to agencies)')
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    mail_from: str = "bkkwatch@bangkok.go.th"
+    report_recipients: list[str] = Field(default_factory=list, description="monthly report e-mail addresses")
+    answer_hours: int = Field(24, description="agencies answer within this many hours")
+    reports_dir: str = Field("var/reports", description="where monthly reports are written")
+
+    retry_base_seconds: float = Field(10.0, description="first retry delay of I/O tasks (doubles each time)")
+    flow_spool: str = Field("var/flow-runs.jsonl", description="flow outcomes kept here when the database is down")
 
     @field_validator("review_time", "freeze_time")
     @classmethod

@@ -8,7 +8,18 @@ from zoneinfo import ZoneInfo
 BANGKOK = ZoneInfo("Asia/Bangkok")
 BE_OFFSET = 543
 THAI_MONTHS_ABBR = (
-    "ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.", "ก.ค.", "ส.ค.", "ก.ย.", "ต.ค.", "พ.ย.", "ธ.ค.",
+    "ม.ค.",
+    "ก.พ.",
+    "มี.ค.",
+    "เม.ย.",
+    "พ.ค.",
+    "มิ.ย.",
+    "ก.ค.",
+    "ส.ค.",
+    "ก.ย.",
+    "ต.ค.",
+    "พ.ย.",
+    "ธ.ค.",
 )
 
 
@@ -51,3 +62,8 @@ def thai_datetime(value: datetime | None, with_time: bool = True) -> str:
     local = as_utc(value).astimezone(BANGKOK)
     text = f"{local.day} {THAI_MONTHS_ABBR[local.month - 1]} {local.year + BE_OFFSET}"
     return f"{text} {local:%H:%M}" if with_time else text
+
+
+def thai_date(day: date) -> str:
+    """``25 พ.ย. 2569``: a calendar day in the Buddhist Era."""
+    return f"{day.day} {THAI_MONTHS_ABBR[day.month - 1]} {day.year + BE_OFFSET}"

@@ -57,15 +57,17 @@ def rank_explanation(story: Story) -> str:
     return " · ".join(parts)
 
 
-def build_queue(session: Session, review_day: date, settings: Settings | None = None,
-                now: datetime | None = None) -> QueueResult:
+def build_queue(
+    session: Session, review_day: date, settings: Settings | None = None, now: datetime | None = None
+) -> QueueResult:
     settings = settings or get_settings()
     deadline = review_deadline(review_day, settings.review_time).astimezone(UTC)
     until = min(deadline, now.astimezone(UTC)) if now else deadline
     since = deadline - timedelta(hours=settings.queue_window_hours)
     sent = story_ids_with_issue(session)
     eligible = [
-        s for s in stories_seen_since(session, since, until + timedelta(seconds=1))
+        s
+        for s in stories_seen_since(session, since, until + timedelta(seconds=1))
         if s.bangkok >= settings.queue_min_bangkok and s.id not in sent
     ]
     eligible.sort(key=lambda s: (-rank_score(s), s.first_seen or deadline, s.id))
@@ -75,8 +77,7 @@ def build_queue(session: Session, review_day: date, settings: Settings | None = 
         score, why = rank_score(story), rank_explanation(story)
         candidate = existing.pop(story.id, None)
         if candidate is None:
-            session.add(Candidate(review_day=review_day, story_id=story.id, rank=rank, score=score,
-                                  explanation=why))
+            session.add(Candidate(review_day=review_day, story_id=story.id, rank=rank, score=score, explanation=why))
             added += 1
         elif (candidate.rank, candidate.score, candidate.explanation) != (rank, score, why):
             candidate.rank, candidate.score, candidate.explanation = rank, score, why
@@ -88,3 +89,15 @@ def build_queue(session: Session, review_day: date, settings: Settings | None = 
             dropped += 1
     session.flush()
     return QueueResult(review_day, len(eligible), added, reranked, dropped)
+
+
+def freeze_queue(session: Session, review_day: date, now: datetime | None = None) -> int:
+    """07:00: snapshot the ranks of the day's undecided candidates; returns how many were frozen now."""
+    now = now or datetime.now(UTC)
+    frozen = 0
+    for candidate in candidates_of_day(session, review_day).values():
+        if candidate.state is CandidateState.PROPOSED:
+            candidate.state, candidate.frozen_rank, candidate.frozen_at = CandidateState.FROZEN, candidate.rank, now
+            frozen += 1
+    session.flush()
+    return frozen

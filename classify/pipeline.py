@@ -12,8 +12,11 @@ from storage.scores import save_score
 
 
 def engagement_of(document: object) -> dict[str, int]:
-    return {k: int(getattr(document, k)) for k in ("likes", "shares", "comments", "views")
-            if getattr(document, k, None) is not None}
+    return {
+        k: int(getattr(document, k))
+        for k in ("likes", "shares", "comments", "views")
+        if getattr(document, k, None) is not None
+    }
 
 
 def score_new_documents(session: Session, scorer: RuleScorer | None = None, batch: int = 500) -> int:
@@ -25,8 +28,13 @@ def score_new_documents(session: Session, scorer: RuleScorer | None = None, batc
         if not documents:
             return done
         for document in documents:
-            result = scorer.score(document.text, document.title, engagement_of(document), document.kind,
-                                  (document.extra or {}).get("district"))
+            result = scorer.score(
+                document.text,
+                document.title,
+                engagement_of(document),
+                document.kind,
+                (document.extra or {}).get("district"),
+            )
             save_score(session, document, result.model_version, result.as_dict())
             done += 1
 

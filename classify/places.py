@@ -77,13 +77,13 @@ class Gazetteer:
         if self._district_re is not None:
             for match in self._district_re.finditer(text):
                 hit = self._forms[match.group(0)]
-                following = text[match.end(): match.end() + 3]
+                following = text[match.end() : match.end() + 3]
                 if hit.name == "พระนคร" and following.startswith("ศรี"):
                     continue  # พระนครศรีอยุธยา is a province
                 hits.append(hit)
         provinces: dict[str, None] = {}
         for match in self._province_re.finditer(text):
-            before = text[max(0, match.start() - 6): match.start()].rstrip()
+            before = text[max(0, match.start() - 6) : match.start()].rstrip()
             if before.endswith(_STREET_WORDS):
                 continue  # ถนนกำแพงเพชร, แยกนนทบุรี: Bangkok streets named after provinces
             provinces.setdefault(re.sub(_PROVINCE_PREFIX, "", match.group(0)), None)

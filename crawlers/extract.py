@@ -267,9 +267,7 @@ def extract_article(html: str, url: str) -> Article:
         if href.strip():
             canonical = urljoin(url, href.strip())
             break
-    canonical = (
-        canonical or _meta(metas, "og:url") or (str(ld["url"]) if isinstance(ld.get("url"), str) else "")
-    )
+    canonical = canonical or _meta(metas, "og:url") or (str(ld["url"]) if isinstance(ld.get("url"), str) else "")
     canonical = canonical_url(urljoin(url, canonical) if canonical else url)
 
     h1 = doc.xpath("//h1")
@@ -278,9 +276,7 @@ def extract_article(html: str, url: str) -> Article:
     og_title = _clean(_meta(metas, "og:title", "twitter:title"))
     if h1_text and og_title.startswith(h1_text) and len(og_title) > len(h1_text):
         og_title = h1_text  # "Headline | Site | date": the page's own headline is the title
-    title_from_page = _clean(
-        (ld.get("headline") if isinstance(ld.get("headline"), str) else "") or og_title or h1_text
-    )
+    title_from_page = _clean((ld.get("headline") if isinstance(ld.get("headline"), str) else "") or og_title or h1_text)
     title = _clean(title_from_page or (page_title[0] if page_title else ""))
     if not title_from_page and page_title:
         title = _SITE_SUFFIX.sub("", title)
@@ -330,11 +326,7 @@ def extract_article(html: str, url: str) -> Article:
         section = section[0] if section else None
     keywords = ld.get("keywords") or _meta(metas, "keywords", "news_keywords")
     tags = (
-        [
-            k.strip()
-            for k in (keywords if isinstance(keywords, list) else str(keywords).split(","))
-            if str(k).strip()
-        ]
+        [k.strip() for k in (keywords if isinstance(keywords, list) else str(keywords).split(",")) if str(k).strip()]
         if keywords
         else []
     )

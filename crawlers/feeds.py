@@ -62,8 +62,7 @@ def fetch(
     settings = settings or get_settings()
     headers = {
         "User-Agent": settings.user_agent,
-        "Accept": "application/rss+xml, application/atom+xml, "
-        "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5",
+        "Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5",
     }
     if etag:
         headers["If-None-Match"] = etag
@@ -80,7 +79,9 @@ def fetch(
                 raise FetchError("refused", f"refused {current}: {exc}") from exc
             try:
                 with client.stream("GET", current, headers=headers) as response:
-                    if response.is_redirect:
+                    if response.status_code == 304:
+                        return Fetched(current, 304, headers=dict(response.headers), not_modified=True)
+                    if response.status_code in (301, 302, 303, 307, 308):
                         location = response.headers.get("location")
                         if not location:
                             raise FetchError(
@@ -88,12 +89,8 @@ def fetch(
                             )
                         current = str(response.url.join(location))
                         continue
-                    if response.status_code == 304:
-                        return Fetched(current, 304, headers=dict(response.headers), not_modified=True)
                     if response.status_code >= 400:
-                        raise FetchError(
-                            "http", f"HTTP {response.status_code} from {current}", response.status_code
-                        )
+                        raise FetchError("http", f"HTTP {response.status_code} from {current}", response.status_code)
                     body = bytearray()
                     for chunk in response.iter_bytes():
                         body.extend(chunk)
@@ -107,9 +104,7 @@ def fetch(
             except httpx.TimeoutException as exc:
                 raise FetchError("timeout", f"timed out fetching {current}") from exc
             except httpx.TransportError as exc:
-                raise FetchError(
-                    "connection", f"cannot fetch {current}: {exc.__class__.__name__} {exc}"
-                ) from exc
+                raise FetchError("connection", f"cannot fetch {current}: {exc.__class__.__name__} {exc}") from exc
         raise FetchError("redirect_loop", f"more than {MAX_REDIRECTS} redirects from {url}")
     finally:
         if own_client:
@@ -161,13 +156,10 @@ def parse_feed(content: bytes, url: str, headers: dict[str, str] | None = None) 
     if parsed.get("bozo"):
         reason = parsed.get("bozo_exception")
         warning = f"{reason.__class__.__name__}: {reason}" if reason else "ill-formed feed"
-        if not parsed.entries:
-            looks_html = content.lstrip()[:200].lower().startswith((b"<!doctype html", b"<html"))
-            raise FetchError(
-                "not_a_feed", f"{url} is {'an HTML page' if looks_html else 'not a feed'} ({warning})"
-            )
-    if not parsed.entries and not parsed.get("feed"):
-        raise FetchError("not_a_feed", f"{url} is not a feed (no channel and no entries)")
+    if not parsed.entries and (parsed.get("bozo") or not parsed.get("version")):
+        looks_html = content.lstrip()[:300].lower().startswith((b"<!doctype html", b"<html"))
+        what = "an HTML page, not a feed" if looks_html else "not an RSS or Atom feed"
+        raise FetchError("not_a_feed", f"{url} is {what}" + (f" ({warning})" if warning else ""))
     items: list[Item] = []
     rejected: list[Rejected] = []
     for index, entry in enumerate(parsed.entries):

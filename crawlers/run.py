@@ -139,9 +139,7 @@ def missing_token(politeness: dict[str, Any], credentials_env: Sequence[str]) ->
     return None
 
 
-def close_interrupted_runs(
-    sessions: sessionmaker[Session], older_than: timedelta = timedelta(hours=2)
-) -> int:
+def close_interrupted_runs(sessions: sessionmaker[Session], older_than: timedelta = timedelta(hours=2)) -> int:
     """Runs left "running" by a killed crawl are marked failed (kind ``interrupted``)."""
     from sqlalchemy import select
 
@@ -225,9 +223,7 @@ def crawl_scrapy_sources(
             for _source_id, run_id, name in runs:
                 RedisFrontier(redis_url, f"bkkwatch:frontier:{name}:{run_id}").clear()
         for _source_id, run_id, _name in runs:
-            parts = [
-                json.loads(p.read_text(encoding="utf-8")) for p in sorted(Path(tmp).glob(f"{run_id}-*.json"))
-            ]
+            parts = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(Path(tmp).glob(f"{run_id}-*.json"))]
             if parts:
                 results[run_id] = merge_results(parts)
     return [
@@ -249,9 +245,7 @@ def merge_results(parts: list[dict[str, Any]]) -> dict[str, Any]:
             elif key == "reasons":
                 merged["reasons"] += list(value or [])
             elif isinstance(value, (int, float)) and not isinstance(value, bool) and key != "http_status":
-                merged[key] = (
-                    max(merged.get(key, 0), value) if key == "elapsed" else merged.get(key, 0) + value
-                )
+                merged[key] = max(merged.get(key, 0), value) if key == "elapsed" else merged.get(key, 0) + value
             elif key not in merged or merged[key] in (None, "finished"):
                 merged[key] = value
     fatal = [p.get("fatal") for p in parts]

@@ -140,11 +140,7 @@ class BudgetMiddleware:
         return cls(crawler)
 
     def process_request(self, request: Request, spider: Spider | None = None) -> None:
-        if (
-            request.url.endswith("/robots.txt")
-            or request.meta.get("retry_times")
-            or request.meta.get("redirect_times")
-        ):
+        if request.url.endswith("/robots.txt") or request.meta.get("retry_times") or request.meta.get("redirect_times"):
             return
         if self.used >= self.budget:
             assert self.crawler.stats is not None
@@ -257,9 +253,7 @@ class RedirectLoopMiddleware:
     (Without this the duplicate filter drops the looping request silently.)
     """
 
-    def process_response(
-        self, request: Request, response: Response, spider: Spider | None = None
-    ) -> Response:
+    def process_response(self, request: Request, response: Response, spider: Spider | None = None) -> Response:
         if response.status in (301, 302, 303, 307, 308) and b"Location" in response.headers:
             from urllib.parse import urljoin
 
@@ -365,9 +359,7 @@ class HealthExtension:
             "errors": dict(errors),
             "already_stored": int(stats.get("bkkwatch/already_stored", 0)),
             "over_budget": int(stats.get("bkkwatch/over_budget", 0)),
-            "backoff": {
-                k.rsplit("/", 1)[1]: v for k, v in stats.items() if k.startswith("bkkwatch/backoff/")
-            },
+            "backoff": {k.rsplit("/", 1)[1]: v for k, v in stats.items() if k.startswith("bkkwatch/backoff/")},
             "fatal": getattr(spider, "fatal", None),
             "start_ok": getattr(spider, "start_ok", 0),
             "http_status": getattr(spider, "http_status", None),

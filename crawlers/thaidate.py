@@ -142,9 +142,7 @@ def parse_thai_date(value: str | None, now: datetime | None = None) -> datetime 
             pass
     relative = _RELATIVE.search(text)
     if relative:
-        return (now - timedelta(seconds=int(relative["n"]) * _unit_seconds(relative["unit"]))).replace(
-            microsecond=0
-        )
+        return (now - timedelta(seconds=int(relative["n"]) * _unit_seconds(relative["unit"]))).replace(microsecond=0)
     lowered = text.lower()
     if "เมื่อสักครู่" in text or "just now" in lowered:
         return now.replace(microsecond=0)

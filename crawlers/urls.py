@@ -1,4 +1,4 @@
-"""Canonical URLs: one address per article, whatever tracking parameters or AMP/mobile variant it had."""
+"""Canonical URLs: one address per article, whatever tracking parameters or AMP/mobile variant it has."""
 
 from __future__ import annotations
 
@@ -26,8 +26,6 @@ def canonical_url(url: str) -> str:
     if path != "/" and path.endswith("/"):
         path = path.rstrip("/")
     query = urlencode(
-        sorted(
-            (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not TRACKING_PARAMS.match(k)
-        )
+        sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not TRACKING_PARAMS.match(k))
     )
     return urlunsplit((scheme, netloc, path, query, ""))

@@ -81,9 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         if spider == "article":
             kwargs["expect"] = EXPECT.get(kind, "any")
         # Each spider carries its own settings (politeness, budget, which run it reports to).
-        spider_cls = type(
-            f"{SPIDERS[spider].__name__}_{source_id}", (SPIDERS[spider],), {"custom_settings": values}
-        )
+        spider_cls = type(f"{SPIDERS[spider].__name__}_{source_id}", (SPIDERS[spider],), {"custom_settings": values})
         process.crawl(spider_cls, **kwargs)
     process.start()
     for path in results:

@@ -83,10 +83,17 @@ def registry_from_db(session: Session) -> Registry:
         patterns = tuple(details.pop("alias_patterns", ()) or ())
         entries.append(
             AgencyEntry(
-                code=row.code, kind=row.kind.value, name_th=row.name_th, name_en=row.name_en,
-                short_th=row.short_th, external=row.external, aliases=tuple(row.aliases or ()),
-                keywords=tuple(row.keywords or ()), alias_patterns=patterns,
-                district_code=row.district_code, details=details,
+                code=row.code,
+                kind=row.kind.value,
+                name_th=row.name_th,
+                name_en=row.name_en,
+                short_th=row.short_th,
+                external=row.external,
+                aliases=tuple(row.aliases or ()),
+                keywords=tuple(row.keywords or ()),
+                alias_patterns=patterns,
+                district_code=row.district_code,
+                details=details,
             )
         )
     return Registry(entries, shipped_registry().placeholders_raw)

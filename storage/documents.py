@@ -43,9 +43,7 @@ class StoreResult:
     document: Document
 
 
-def store_item(
-    session: Session, item: Item, source_id: int | None, crawl_run_id: int | None = None
-) -> StoreResult:
+def store_item(session: Session, item: Item, source_id: int | None, crawl_run_id: int | None = None) -> StoreResult:
     """Insert or update one item: the same canonical URL (or content, same source) never duplicates."""
     canonical = canonical_url(item.url)
     digest = content_hash(item.title, item.text)
@@ -79,9 +77,7 @@ def store_item(
         return StoreResult(Outcome.UPDATED, existing)
 
     twin = session.scalar(select(Document.id).where(Document.content_hash == digest).limit(1))
-    document = Document(
-        canonical_url=canonical, source_id=source_id, crawl_run_id=crawl_run_id, duplicate_of_id=twin
-    )
+    document = Document(canonical_url=canonical, source_id=source_id, crawl_run_id=crawl_run_id, duplicate_of_id=twin)
     _apply(document, item, digest)
     try:
         with session.begin_nested():
@@ -137,9 +133,7 @@ def store_items(
     keyed = [(canonical_url(i.url), content_hash(i.title, i.text), i) for i in items]
     canonicals = {c for c, _, _ in keyed}
     digests = {d for _, d, _ in keyed}
-    known_urls = set(
-        session.scalars(select(Document.canonical_url).where(Document.canonical_url.in_(canonicals)))
-    )
+    known_urls = set(session.scalars(select(Document.canonical_url).where(Document.canonical_url.in_(canonicals))))
     known_hashes: dict[str, int] = {
         digest: doc_id
         for digest, doc_id in session.execute(
@@ -151,12 +145,7 @@ def store_items(
     seen_urls: set[str] = set()
     seen_hashes: set[str] = set()
     for index, (canonical, digest, item) in enumerate(keyed):
-        if (
-            canonical in known_urls
-            or digest in known_hashes
-            or canonical in seen_urls
-            or digest in seen_hashes
-        ):
+        if canonical in known_urls or digest in known_hashes or canonical in seen_urls or digest in seen_hashes:
             continue  # the careful path below
         seen_urls.add(canonical)
         seen_hashes.add(digest)

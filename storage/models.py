@@ -17,7 +17,6 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Index,
-    Integer,
     MetaData,
     String,
     Text,
@@ -81,8 +80,15 @@ def _state(enum_cls: type[enum.Enum], name: str) -> Any:
     from sqlalchemy import Enum
 
     # Stored as plain strings with a CHECK constraint, so adding a state is a small migration.
-    return Enum(enum_cls, name=name, native_enum=False, values_callable=_enum_values, length=20,
-                validate_strings=True, create_constraint=True)
+    return Enum(
+        enum_cls,
+        name=name,
+        native_enum=False,
+        values_callable=_enum_values,
+        length=20,
+        validate_strings=True,
+        create_constraint=True,
+    )
 
 
 # --- enumerations ---------------------------------------------------------------------------
@@ -413,9 +419,7 @@ class Issue(TimestampMixin, Base):
     __tablename__ = "issues"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    candidate_id: Mapped[int | None] = mapped_column(
-        ForeignKey("candidates.id", ondelete="SET NULL"), unique=True
-    )
+    candidate_id: Mapped[int | None] = mapped_column(ForeignKey("candidates.id", ondelete="SET NULL"), unique=True)
     story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="RESTRICT"), index=True)
     title: Mapped[str] = mapped_column(Text)
     note: Mapped[str | None] = mapped_column(Text)
@@ -448,10 +452,15 @@ class Dispatch(TimestampMixin, Base):
     __tablename__ = "dispatches"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id", ondelete="CASCADE"), index=True)
+    # An issue's message to an agency, or (issue empty) a message to staff: an urgent alert about a
+    # story, the 10:00 review reminder, the monthly report.
+    issue_id: Mapped[int | None] = mapped_column(ForeignKey("issues.id", ondelete="CASCADE"), index=True)
+    story_id: Mapped[int | None] = mapped_column(ForeignKey("stories.id", ondelete="SET NULL"), index=True)
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id", ondelete="SET NULL"))
     channel: Mapped[str] = mapped_column(String(20))  # line | email
-    kind: Mapped[str] = mapped_column(String(20), default="issue")  # issue | reminder | escalation | alert
+    # issue | reminder | escalation | alert | review_reminder | report
+    kind: Mapped[str] = mapped_column(String(20), default="issue")
+    body: Mapped[str] = mapped_column(Text, default="")  # what was sent (masked)
     recipient: Mapped[str] = mapped_column(String(300))
     status: Mapped[DispatchStatus] = mapped_column(
         _state(DispatchStatus, "dispatch_status"), default=DispatchStatus.PENDING
@@ -519,3 +528,19 @@ class AuditEvent(Base):
     before: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     note: Mapped[str | None] = mapped_column(Text)
+
+
+class FlowRun(Base):
+    """One run of a scheduled flow, as `bkkwatch status` and the status page report it."""
+
+    __tablename__ = "flow_runs"
+    __table_args__ = (Index("ix_flow_runs_flow_started", "flow", "started_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    flow: Mapped[str] = mapped_column(String(100))
+    prefect_run_id: Mapped[str | None] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(20))  # running | completed | failed | crashed | cancelled
+    started_at: Mapped[datetime] = mapped_column(default=_now)
+    finished_at: Mapped[datetime | None]
+    message: Mapped[str | None] = mapped_column(Text)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSONType)

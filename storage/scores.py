@@ -12,9 +12,7 @@ from storage.models import Document, DocumentState, Score
 
 def save_score(session: Session, document: Document, model_version: str, values: dict[str, Any]) -> Score:
     """Insert or replace the score of ``document`` by ``model_version`` and mark the document scored."""
-    score = session.scalar(
-        select(Score).where(Score.document_id == document.id, Score.model_version == model_version)
-    )
+    score = session.scalar(select(Score).where(Score.document_id == document.id, Score.model_version == model_version))
     if score is None:
         score = Score(document_id=document.id, model_version=model_version, **values)
         session.add(score)

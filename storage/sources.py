@@ -31,9 +31,7 @@ def upsert_source(session: Session, name: str, kind: str, url: str, **fields: An
     return source
 
 
-def sources_by_names(
-    session: Session, names: Iterable[str] | None = None, enabled_only: bool = True
-) -> list[Source]:
+def sources_by_names(session: Session, names: Iterable[str] | None = None, enabled_only: bool = True) -> list[Source]:
     query = select(Source).order_by(Source.name)
     wanted = list(names or [])
     if wanted:
@@ -50,9 +48,7 @@ def start_run(session: Session, source: Source, flow_run_id: str | None = None) 
     return run
 
 
-def finish_run(
-    run: CrawlRun, source: Source, error_kind: str | None = None, message: str | None = None
-) -> None:
+def finish_run(run: CrawlRun, source: Source, error_kind: str | None = None, message: str | None = None) -> None:
     now = datetime.now(UTC)
     run.finished_at = now
     if error_kind:
@@ -212,9 +208,7 @@ def source_health(
     env = dict(os.environ) if env is None else env
     counts: dict[int, int] = {
         int(source_id): int(n)
-        for source_id, n in session.execute(
-            select(CrawlRun.source_id, func.count()).group_by(CrawlRun.source_id)
-        )
+        for source_id, n in session.execute(select(CrawlRun.source_id, func.count()).group_by(CrawlRun.source_id))
     }
     rows = []
     for source in session.scalars(select(Source).order_by(Source.name)):

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,11 +17,15 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # shared helpers: fakes.py, casework_data.py
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_HOME", str(ROOT / "var" / "test-prefect"))
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
+os.environ.setdefault("BKKWATCH_RETRY_BASE_SECONDS", "0.2")  # I/O retries in tests: 0.2, 0.4, 0.8, 1.6 s
 os.environ["BKKWATCH_ALLOW_PRIVATE_HOSTS"] = "1"  # fixtures are served from 127.0.0.1
+Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
 
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
@@ -128,6 +133,27 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.M
         reset_settings()
         if name:
             _pg_exec(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def pg_url(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database only (for what SQLite cannot show, e.g. a server away)."""
+    reason = _postgres_available()
+    if reason:
+        pytest.skip(reason)
+    name = f"bkkwatch_t_{uuid.uuid4().hex[:12]}"
+    _pg_exec(f'CREATE DATABASE "{name}" TEMPLATE "{_pg_template()}"')
+    url = _pg_url(name)
+    monkeypatch.setenv("BKKWATCH_DATABASE_URL", url)
+    reset_settings()
+    try:
+        yield url
+    finally:
+        engine = storage_db._ENGINES.pop(url, None)
+        if engine is not None:
+            engine.dispose()
+        reset_settings()
+        _pg_exec(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture

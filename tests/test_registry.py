@@ -8,8 +8,16 @@ from storage.agencies import list_agencies, registry_from_db, sync_agencies
 
 @pytest.mark.parametrize(
     "text",
-    ["เขตบางรัก", "สนข.บางรัก", "สนข. บางรัก", "สำนักงานเขตบางรัก", "สำนักงานเขต บางรัก",
-     "Bang Rak district office", "BANG RAK DISTRICT OFFICE", "เขต\u200bบางรัก"],
+    [
+        "เขตบางรัก",
+        "สนข.บางรัก",
+        "สนข. บางรัก",
+        "สำนักงานเขตบางรัก",
+        "สำนักงานเขต บางรัก",
+        "Bang Rak district office",
+        "BANG RAK DISTRICT OFFICE",
+        "เขต\u200bบางรัก",
+    ],
 )
 def test_one_agency_many_names(text: str) -> None:
     entry = shipped_registry().resolve(text)
@@ -23,8 +31,13 @@ def test_registry_has_every_district_and_the_outside_bodies() -> None:
     assert len({d.district_code for d in districts}) == 50
     assert all(d.details.get("subdistricts") for d in districts)
     external = {e.name_en for e in registry.entries if e.external}
-    for body in ("Metropolitan Electricity Authority", "Metropolitan Waterworks Authority",
-                 "Department of Highways", "Royal Thai Police", "State Railway of Thailand"):
+    for body in (
+        "Metropolitan Electricity Authority",
+        "Metropolitan Waterworks Authority",
+        "Department of Highways",
+        "Royal Thai Police",
+        "State Railway of Thailand",
+    ):
         assert any(body.lower() in name.lower() for name in external), body
     assert registry.resolve("กฟน.").external
     assert not registry.resolve("สำนักการระบายน้ำ").external

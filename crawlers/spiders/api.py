@@ -187,9 +187,7 @@ class TokenSpider(BaseSpider):
                 url = _with_params(url, **{self.token_param: token})
             else:
                 headers["Authorization"] = f"Bearer {token}"
-            yield Request(
-                url, headers=headers, callback=self.parse_start, errback=self.start_failed, dont_filter=True
-            )
+            yield Request(url, headers=headers, callback=self.parse_start, errback=self.start_failed, dont_filter=True)
 
 
 class YouTubeSpider(TokenSpider):
@@ -202,11 +200,7 @@ class YouTubeSpider(TokenSpider):
         data = _json(self, response) or {}
         for entry in data.get("items") or []:
             snippet = entry.get("snippet") or {}
-            video = (
-                (entry.get("id") or {}).get("videoId")
-                if isinstance(entry.get("id"), dict)
-                else entry.get("id")
-            )
+            video = (entry.get("id") or {}).get("videoId") if isinstance(entry.get("id"), dict) else entry.get("id")
             if not video:
                 continue
             yield {

@@ -98,11 +98,7 @@ class ArticleSpider(BaseSpider):
         queued = []
         try:
             for output in outputs:
-                if (
-                    isinstance(output, Request)
-                    and output.meta.get("article")
-                    and output.callback == self.parse_article
-                ):
+                if isinstance(output, Request) and output.meta.get("article") and output.callback == self.parse_article:
                     queued.append(
                         {
                             "url": output.url,
@@ -155,9 +151,7 @@ class ArticleSpider(BaseSpider):
         self.note_start_ok(response)
         kind = sniff(response.body)
         if self.expect == "feed" and kind != "feed":
-            what = (
-                "an HTML page" if kind == "html" else ("empty" if not response.body.strip() else "not a feed")
-            )
+            what = "an HTML page" if kind == "html" else ("empty" if not response.body.strip() else "not a feed")
             self.fail_source("not_a_feed", f"{response.url} is {what}, not a feed")
             return
         if self.expect == "sitemap" and kind != "sitemap":
@@ -173,9 +167,7 @@ class ArticleSpider(BaseSpider):
             self.fail_source("unreadable", f"{response.url}: cannot read a {kind} document")
 
     def parse_feed_response(self, response: Response) -> Iterator[Any]:
-        headers = {
-            k.decode("latin-1").lower(): v[0].decode("latin-1") for k, v in response.headers.items() if v
-        }
+        headers = {k.decode("latin-1").lower(): v[0].decode("latin-1") for k, v in response.headers.items() if v}
         try:
             parsed = parse_feed(response.body, response.url, headers)
         except FetchError as exc:

@@ -82,9 +82,7 @@ class GoogleNewsSpider(ArticleSpider):
                 meta={"article": True, "entry": entry},
             )
         else:
-            yield Request(
-                google_url, callback=self.parse_google, errback=self.page_failed, meta={"entry": entry}
-            )
+            yield Request(google_url, callback=self.parse_google, errback=self.page_failed, meta={"entry": entry})
 
     def parse_google(self, response: Response) -> Iterator[Any]:
         entry = response.meta["entry"]

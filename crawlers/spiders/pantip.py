@@ -88,9 +88,7 @@ class PantipSpider(BaseSpider):
             "extra": {
                 "platform": "pantip",
                 "topic_id": tid,
-                "tags": [
-                    t.strip() for t in page.css(".display-post-tag-wrapper a::text").getall() if t.strip()
-                ],
+                "tags": [t.strip() for t in page.css(".display-post-tag-wrapper a::text").getall() if t.strip()],
                 "emotions": _int(page.css(".emotion-score::text").get()),
             },
         }

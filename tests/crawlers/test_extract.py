@@ -111,8 +111,6 @@ def test_amp_page_folds_to_canonical() -> None:
 
 
 def test_hostile_page_does_not_crash() -> None:
-    article = extract_article(
-        "<html><script>alert(1)</script><p>" + "ก" * 10 + "</p></html>", "https://x.th/a"
-    )
+    article = extract_article("<html><script>alert(1)</script><p>" + "ก" * 10 + "</p></html>", "https://x.th/a")
     assert "alert" not in article.text
     assert extract_article("", "https://x.th/a").title == ""

@@ -10,8 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import FAST, add_source, run
-from fixture_server import FixtureServer
+from fixture_server import FAST, FixtureServer, add_source, run
 from sqlalchemy import func, select
 
 from storage.db import session_scope

@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -14,18 +13,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fixture_server import FixtureServer, serve
 
 from storage import db as storage_db
-
-# Politeness for a local server: no delay, short timeouts, a small size limit, quick backoff.
-FAST = {
-    "delay": 0,
-    "autothrottle": False,
-    "concurrency": 8,
-    "timeout": 10,
-    "retries": 1,
-    "max_bytes": 2_000_000,
-    "retry_after_cap": 5,
-    "budget": 200,
-}
 
 
 @pytest.fixture(scope="module")
@@ -44,21 +31,3 @@ def module_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     engine = storage_db._ENGINES.pop(url, None)
     if engine is not None:
         engine.dispose()
-
-
-def add_source(url: str, name: str, kind: str, start: str, **politeness: Any) -> int:
-    from storage.db import session_scope
-    from storage.sources import upsert_source
-
-    with session_scope(url) as session:
-        return upsert_source(
-            session, name, kind, start, title=name, politeness={**FAST, **politeness}, enabled=True
-        ).id
-
-
-def run(url: str, *names: str) -> dict[str, Any]:
-    from bkkwatch.settings import get_settings
-    from crawlers.run import crawl
-    from storage.db import session_factory
-
-    return {s.source: s for s in crawl(session_factory(url), list(names), get_settings())}

@@ -3,7 +3,7 @@
 
 Usage (from anywhere):
 
-    python3 bkkwatch/samples/build_feeds.py [ARTICLES_JSONL_GZ] [--out DIR]
+    python3 scripts/build_demo_feeds.py [ARTICLES_JSONL_GZ] [--out DIR]
 
 ARTICLES_JSONL_GZ defaults to ``../shared/data/news_th/articles.jsonl.gz``
 relative to the repository root (i.e. /work/shared/data/news_th/... when the
@@ -36,13 +36,13 @@ import gzip
 import json
 import re
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from email.utils import format_datetime
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
 HERE = Path(__file__).resolve().parent
-REPO_ROOT = HERE.parents[1]  # bkkwatch/samples -> repo root
+REPO_ROOT = HERE.parent  # scripts/ -> repo root
 DEFAULT_INPUT = REPO_ROOT / ".." / "shared" / "data" / "news_th" / "articles.jsonl.gz"
 
 ICT = timezone(timedelta(hours=7), "ICT")
@@ -104,7 +104,7 @@ def parse_published(value: str) -> datetime:
       as Bangkok local time (+07:00).
     """
     if value.endswith("Z"):
-        dt = datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+        dt = datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
     else:
         dt = datetime.strptime(value, "%Y-%m-%d %H:%M:%S").replace(tzinfo=ICT)
     return dt.astimezone(ICT).replace(microsecond=0)
@@ -144,19 +144,27 @@ def is_bangkok(row: dict) -> bool:
     )
 
 
-def item_xml(row: dict, *, link: str | None = None, pub: datetime | None = None,
-             full: bool = True, source: tuple[str, str] | None = None) -> str:
+def item_xml(
+    row: dict,
+    *,
+    link: str | None = None,
+    pub: datetime | None = None,
+    full: bool = True,
+    source: tuple[str, str] | None = None,
+) -> str:
     link = link or row["url"]
     pub = pub or parse_published(row["published"])
     title = clean(row["title"]).strip()
     text = clean(row["text"])
-    out = ["    <item>",
-           f"      <title>{escape(title)}</title>",
-           f"      <link>{escape(link)}</link>",
-           f"      <guid isPermaLink=\"true\">{escape(link)}</guid>",
-           f"      <pubDate>{rfc822(pub)}</pubDate>",
-           f"      <category>{escape(row['source_category'])}</category>",
-           f"      <description>{escape(summary(text))}</description>"]
+    out = [
+        "    <item>",
+        f"      <title>{escape(title)}</title>",
+        f"      <link>{escape(link)}</link>",
+        f'      <guid isPermaLink="true">{escape(link)}</guid>',
+        f"      <pubDate>{rfc822(pub)}</pubDate>",
+        f"      <category>{escape(row['source_category'])}</category>",
+        f"      <description>{escape(summary(text))}</description>",
+    ]
     if row.get("author"):
         out.append(f"      <dc:creator>{escape(row['author'])}</dc:creator>")
     if full:
@@ -215,26 +223,39 @@ def build(rows: list[dict], out_dir: Path) -> dict[str, list[str]]:
 
     dn_name, dn_site = OUTLETS["dailynews.co.th"]
     dn_bkk = [r for r in rows if r["outlet"] == "dailynews.co.th" and r["source_category"] == "bangkok"]
-    emit("dailynews-bangkok.xml", dn_name + " - กรุงเทพฯ", dn_site + "bangkok",
-         "Demo feed rebuilt from real Daily News articles (news_th sample, section 'bangkok'). "
-         "pubDate is the crawl time of 2017 rows, not the publication time.", dn_bkk)
+    emit(
+        "dailynews-bangkok.xml",
+        dn_name + " - กรุงเทพฯ",
+        dn_site + "bangkok",
+        "Demo feed rebuilt from real Daily News articles (news_th sample, section 'bangkok'). "
+        "pubDate is the crawl time of 2017 rows, not the publication time.",
+        dn_bkk,
+    )
 
     dn_other = [r for r in rows if r["outlet"] == "dailynews.co.th" and r["id"] in BANGKOK_EXTRA_IDS]
     dn_other += select_other(rows, "dailynews.co.th")
-    emit("dailynews-other.xml", dn_name + " - ข่าวทั่วไป", dn_site,
-         "Demo feed rebuilt from real Daily News articles (news_th sample, sections other than 'bangkok').",
-         dn_other)
+    emit(
+        "dailynews-other.xml",
+        dn_name + " - ข่าวทั่วไป",
+        dn_site,
+        "Demo feed rebuilt from real Daily News articles (news_th sample, sections other than 'bangkok').",
+        dn_other,
+    )
 
     tr_name, tr_site = OUTLETS["thairath.co.th"]
     tr = [r for r in rows if r["outlet"] == "thairath.co.th" and r["id"] in BANGKOK_EXTRA_IDS]
     tr += select_other(rows, "thairath.co.th")
-    emit("thairath.xml", tr_name, tr_site,
-         "Demo feed rebuilt from real Thai Rath articles (news_th sample).", tr)
+    emit(
+        "thairath.xml",
+        tr_name,
+        tr_site,
+        "Demo feed rebuilt from real Thai Rath articles (news_th sample).",
+        tr,
+    )
 
     c3_name, c3_site = OUTLETS["news.ch3thailand.com"]
     c3 = select_other(rows, "news.ch3thailand.com")
-    emit("ch3.xml", c3_name, c3_site,
-         "Demo feed rebuilt from real Ch3 News articles (news_th sample).", c3)
+    emit("ch3.xml", c3_name, c3_site, "Demo feed rebuilt from real Ch3 News articles (news_th sample).", c3)
 
     # CONSTRUCTED syndication feed (same title, different URL) for story grouping.
     agg_items = []
@@ -245,15 +266,22 @@ def build(rows: list[dict], out_dir: Path) -> dict[str, list[str]]:
             new = url + ("&" if "?" in url else "?") + UTM
         else:  # amp: insert /amp after the host
             m = re.match(r"(https?://[^/]+)(/.*)$", url)
+            assert m is not None, url
             new = m.group(1) + "/amp" + m.group(2)
         pub = parse_published(r["published"]) + AGGREGATOR_DELAY
-        agg_items.append((pub, item_xml(r, link=new, pub=pub, full=False,
-                                        source=(OUTLETS[r["outlet"]][0], url))))
-    write(out_dir, "aggregator.xml", channel(
-        "ข่าวรวม กทม. (CONSTRUCTED demo syndication feed)", "http://127.0.0.1/aggregator",
-        "Constructed for the bkkwatch demo: re-publishes 5 real Bangkok articles with the same "
-        "title under a different URL (utm parameters or an /amp/ path) and a pubDate 35 minutes "
-        "later, to exercise story grouping / de-duplication.", agg_items))
+        agg_items.append((pub, item_xml(r, link=new, pub=pub, full=False, source=(OUTLETS[r["outlet"]][0], url))))
+    write(
+        out_dir,
+        "aggregator.xml",
+        channel(
+            "ข่าวรวม กทม. (CONSTRUCTED demo syndication feed)",
+            "http://127.0.0.1/aggregator",
+            "Constructed for the bkkwatch demo: re-publishes 5 real Bangkok articles with the same "
+            "title under a different URL (utm parameters or an /amp/ path) and a pubDate 35 minutes "
+            "later, to exercise story grouping / de-duplication.",
+            agg_items,
+        ),
+    )
     manifest["aggregator.xml"] = [rid for rid, _ in AGGREGATOR]
 
     # CONSTRUCTED broken feed: a real saved feed cut in the middle of an item.
@@ -268,7 +296,7 @@ def build(rows: list[dict], out_dir: Path) -> dict[str, list[str]]:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("articles", nargs="?", default=str(DEFAULT_INPUT))
-    ap.add_argument("--out", default=str(HERE / "feeds"))
+    ap.add_argument("--out", default=str(REPO_ROOT / "bkkwatch" / "samples" / "feeds"))
     ap.add_argument("--list", action="store_true", help="print the row ids used per feed")
     a = ap.parse_args(argv)
     rows = load(Path(a.articles))

@@ -27,9 +27,7 @@ def test_same_canonical_url_updates_with_history(session: Session) -> None:
     assert first.outcome is Outcome.STORED
     same = store_item(session, item("https://www.khaosod.co.th/news_1/amp"), source.id)
     assert same.outcome is Outcome.UNCHANGED
-    edited = store_item(
-        session, item("https://m.khaosod.co.th/news_1", text="ฝนตกหนัก น้ำท่วมขัง 12 จุด"), source.id
-    )
+    edited = store_item(session, item("https://m.khaosod.co.th/news_1", text="ฝนตกหนัก น้ำท่วมขัง 12 จุด"), source.id)
     assert edited.outcome is Outcome.UPDATED
     session.flush()
     assert count(session) == 1
@@ -51,12 +49,9 @@ def test_batch_store_matches_one_by_one(session: Session) -> None:
     source = upsert_source(session, "s", "sitemap", "https://example.org/sitemap.xml")
     store_item(session, item("https://www.matichon.co.th/local/news_9"), source.id)
     batch = [
-        item(f"https://www.matichon.co.th/local/news_{i}", title=f"ข่าว {i}", text=f"เนื้อหา {i}")
-        for i in range(5)
+        item(f"https://www.matichon.co.th/local/news_{i}", title=f"ข่าว {i}", text=f"เนื้อหา {i}") for i in range(5)
     ] + [
-        item(
-            "https://www.matichon.co.th/local/news_1?utm_medium=x", title="ข่าว 1", text="เนื้อหา 1"
-        ),  # twin in batch
+        item("https://www.matichon.co.th/local/news_1?utm_medium=x", title="ข่าว 1", text="เนื้อหา 1"),  # twin in batch
         item("https://www.matichon.co.th/local/news_9", text="แก้ไขแล้ว"),  # an edit of a stored one
     ]
     outcomes = store_items(session, batch, source.id)

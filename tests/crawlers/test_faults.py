@@ -6,8 +6,7 @@ import json
 from typing import Any
 
 import pytest
-from conftest import add_source, run
-from fixture_server import FIXTURES, FixtureServer
+from fixture_server import FIXTURES, FixtureServer, add_source, run
 from sqlalchemy import select
 
 from bkkwatch.settings import Settings

@@ -131,16 +131,10 @@ class Handler(BaseHTTPRequestHandler):
             tid = query.get("tid", [""])[0]
             if self.headers.get("X-Requested-With") != "XMLHttpRequest":
                 return self._send(403, b"ajax only")
-            return self._send(
-                200, (FIXTURES / "pantip" / f"comments-{tid}.json").read_bytes(), "application/json"
-            )
+            return self._send(200, (FIXTURES / "pantip" / f"comments-{tid}.json").read_bytes(), "application/json")
         if path == "/traffy/search":
             offset = int(query.get("offset", ["0"])[0])
-            body = (
-                (FIXTURES / "traffy" / "search.json").read_bytes()
-                if offset == 0
-                else b'{"total":5,"results":[]}'
-            )
+            body = (FIXTURES / "traffy" / "search.json").read_bytes() if offset == 0 else b'{"total":5,"results":[]}'
             return self._send(200, body, "application/json")
         if path == "/reddit/r/Bangkok/new.json":
             return self._send(200, (FIXTURES / "reddit" / "new.json").read_bytes(), "application/json")
@@ -181,9 +175,7 @@ class Handler(BaseHTTPRequestHandler):
                 return self._send(429, b"slow down", "text/plain", {"Retry-After": "2"})
             return self._send(
                 200,
-                page.replace(b"576864", b"576865").replace(
-                    "ทะเลกรุงเทพฯ".encode(), "ทะเลกรุงเทพฯ (429)".encode()
-                ),
+                page.replace(b"576864", b"576865").replace("ทะเลกรุงเทพฯ".encode(), "ทะเลกรุงเทพฯ (429)".encode()),
             )
         if name == "flaky-500.html":
             if hits == 1:
@@ -251,3 +243,32 @@ def serve() -> Iterator[FixtureServer]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+# Politeness for a local server: no delay, short timeouts, a small size limit, quick backoff.
+FAST = {
+    "delay": 0,
+    "autothrottle": False,
+    "concurrency": 8,
+    "timeout": 10,
+    "retries": 1,
+    "max_bytes": 2_000_000,
+    "retry_after_cap": 5,
+    "budget": 200,
+}
+
+
+def add_source(url: str, name: str, kind: str, start: str, **politeness: Any) -> int:
+    from storage.db import session_scope
+    from storage.sources import upsert_source
+
+    with session_scope(url) as session:
+        return upsert_source(session, name, kind, start, title=name, politeness={**FAST, **politeness}, enabled=True).id
+
+
+def run(url: str, *names: str) -> dict[str, Any]:
+    from bkkwatch.settings import get_settings
+    from crawlers.run import crawl
+    from storage.db import session_factory
+
+    return {s.source: s for s in crawl(session_factory(url), list(names), get_settings())}

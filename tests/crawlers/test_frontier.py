@@ -5,8 +5,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from conftest import add_source
-from fixture_server import FixtureServer
+from fixture_server import FixtureServer, add_source
 from sqlalchemy import func, select
 
 from bkkwatch.settings import get_settings
@@ -65,8 +64,7 @@ def test_two_workers_split_one_crawl(server: FixtureServer, module_db: str) -> N
     assert summary.stored == PAGES
     with session_scope(module_db) as session:
         assert (
-            session.scalar(select(func.count()).where(Document.canonical_url.like(f"{server.base}/{name}/%")))
-            == PAGES
+            session.scalar(select(func.count()).where(Document.canonical_url.like(f"{server.base}/{name}/%"))) == PAGES
         )
     fetched = [server.hits[f"/{name}/{i}.html"] for i in range(PAGES)]
     # every page fetched by one worker or the other, never by both (a retry after a timeout aside)

@@ -15,9 +15,7 @@ from storage.db import session_scope
 from storage.models import CrawlRun, CrawlStatus, Document, Source
 
 
-def cli(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
-) -> tuple[int, str, str]:
+def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     monkeypatch.setattr(sys, "argv", ["bkkwatch", *args])
     code = 0
     try:
@@ -89,12 +87,7 @@ def test_add_feed_then_crawl_stores_items(
 def test_broken_feed_is_one_readable_line(
     db_url: str, server: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert (
-        cli(monkeypatch, capsys, "sources", "add", "broken", "--feed", f"{server.base}/fault/gone-404.html")[
-            0
-        ]
-        == 0
-    )
+    assert cli(monkeypatch, capsys, "sources", "add", "broken", "--feed", f"{server.base}/fault/gone-404.html")[0] == 0
     code, out, err = cli(monkeypatch, capsys, "crawl", "--source", "broken")
     assert code == 0
     lines = [line for line in err.splitlines() if "broken" in line]
@@ -185,9 +178,7 @@ def test_add_sitemap_then_crawl_runs_the_spider(
 ) -> None:
     from fixture_server import ARTICLE_SITES
 
-    assert (
-        cli(monkeypatch, capsys, "sources", "add", "sm", "--sitemap", f"{server.base}/fx/sitemap.xml")[0] == 0
-    )
+    assert cli(monkeypatch, capsys, "sources", "add", "sm", "--sitemap", f"{server.base}/fx/sitemap.xml")[0] == 0
     with session_scope(db_url) as session:  # no politeness delay against the local server
         source = session.scalar(select(Source).where(Source.name == "sm"))
         source.politeness = {"delay": 0, "autothrottle": False, "concurrency": 8}

@@ -7,8 +7,7 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from conftest import add_source, run
-from fixture_server import ARTICLE_SITES, FIXTURES, FixtureServer
+from fixture_server import ARTICLE_SITES, FIXTURES, FixtureServer, add_source, run
 from sqlalchemy import func, select
 from test_extract import check_article
 
@@ -70,9 +69,7 @@ def test_sitemap_summary(crawled: dict[str, Any]) -> None:
     assert summary.requests >= len(ARTICLE_SITES) + 1
     with session_scope(crawled["url"]) as session:
         run_row = session.scalars(select(CrawlRun).join(Source).where(Source.name == "fx-sitemap")).one()
-        assert (
-            run_row.items_stored + run_row.duplicates == len(ARTICLE_SITES) and run_row.status.value == "ok"
-        )
+        assert run_row.items_stored + run_row.duplicates == len(ARTICLE_SITES) and run_row.status.value == "ok"
         assert session.scalar(select(Source.last_success_at).where(Source.name == "fx-sitemap")) is not None
 
 
@@ -83,9 +80,7 @@ def test_real_feeds_entries(crawled: dict[str, Any]) -> None:
     doc = documents(crawled["url"], canonical_url="https://www.matichon.co.th/politics/news_5680854")[0]
     assert doc.title == "โสภณ พาทัวร์ฟู้ดคอร์ทส.ส. ประเดิมทดสอบระบบจำหน่าย สัปดาห์หน้าเริ่ม ให้ซื้อกินเอง"
     assert doc.published_at == datetime.fromisoformat("2026-04-17T06:19:03+00:00")
-    doc = documents(
-        crawled["url"], canonical_url="https://www.prachachat.net/sd-plus/sdplus-hr/news-1983382"
-    )[0]
+    doc = documents(crawled["url"], canonical_url="https://www.prachachat.net/sd-plus/sdplus-hr/news-1983382")[0]
     assert doc.title == "ชง 4 รูปแบบ เลือกตั้งบอร์ดประกันสังคม ให้ รมว.แรงงาน เคาะ"
     assert doc.published_at == datetime.fromisoformat("2026-03-24T12:24:11+00:00")
 
