@@ -30,6 +30,7 @@ from bench.common import table
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
 CONCURRENCY = 16
+ROUNDS = 2
 
 
 def build_mirror(pages: int, base: str) -> dict[str, bytes]:
@@ -183,12 +184,20 @@ def main(argv: list[str] | None = None) -> None:
     try:
         base = queue.get(timeout=60)
         time.sleep(0.2)
-        bare = run_bare(base)
-        with tempfile.TemporaryDirectory() as tmp:
-            ours = run_ours(base, Path(tmp))
+        bares, ourses = [], []
+        for _round in range(ROUNDS):  # alternated, best of each: the machine's load changes under us
+            bares.append(run_bare(base))
+            with tempfile.TemporaryDirectory() as tmp:
+                ourses.append(run_ours(base, Path(tmp)))
     finally:
         server.terminate()
         server.join()
+    bare = max(bares, key=lambda r: r["pages"] / r["elapsed"])
+    ours = max(ourses, key=lambda r: (r["stored"] + r.get("unchanged", 0)) / r["elapsed"])
+    ratios = [
+        ((o["stored"] + o.get("unchanged", 0)) / o["elapsed"]) / (b["pages"] / b["elapsed"])
+        for b, o in zip(bares, ourses, strict=True)
+    ]
     ours_pages = ours["stored"] + ours.get("unchanged", 0)
     bare_rate = bare["pages"] / bare["elapsed"]
     ours_rate = ours_pages / ours["elapsed"]
@@ -216,6 +225,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     print(
         f"ratio ours / bare: {ours_rate / bare_rate:.2f}x (target >= 0.8x); "
+        f"(best of {ROUNDS} alternated rounds each; per round: {', '.join(f'{r:.2f}x' for r in ratios)}); "
         f"documents stored: {ours['documents']}"
         f", rejected: {ours['rejected']}, errors: {ours['errors'] or 'none'}"
     )

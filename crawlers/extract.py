@@ -40,6 +40,7 @@ _BODY_SELECTORS = (
     '//*[@itemprop="articleBody"]',
     '//*[contains(concat(" ", normalize-space(@class), " "), " entry-content ")]',
     '//*[contains(concat(" ", normalize-space(@class), " "), " article-body ")]',
+    '//*[contains(concat(" ", normalize-space(@class), " "), " td-post-content ")]',  # tagDiv "Newspaper" theme
     '//*[contains(concat(" ", normalize-space(@class), " "), " news-content ")]',
     '//*[contains(concat(" ", normalize-space(@class), " "), " content-detail ")]',
     '//*[contains(concat(" ", normalize-space(@class), " "), " field-name-body ")]',

@@ -268,7 +268,7 @@ class StorePipeline:
     """Validate, then store in small batches (one transaction each): a kill loses at most one batch,
     which the next run fetches again because it was never stored."""
 
-    BATCH = 20
+    BATCH = 50
     BATCH_SECONDS = 2.0
 
     def __init__(self, crawler: Crawler) -> None:
