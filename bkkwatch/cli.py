@@ -331,8 +331,11 @@ def demo(
     print_queue(queue_data(url, review_day), review_day, limit=20)
     if no_serve:
         return
-    err.print("The review web app arrives with the review/ work; until then use `bkkwatch queue`.")
-    err.print(f"(asked for {host}:{port}; nothing to serve yet)")
+    from bkkwatch.cli_review import demo_user, run_server
+
+    name, password = demo_user(url)
+    out.print(f"demo user: {name}  password: {password}  (working group; reset at every demo)")
+    run_server(url, host, port, secure_cookies=False)  # plain http on the local machine
 
 
 @app.command()
@@ -387,6 +390,7 @@ def version() -> None:
     out.print(f"bkkwatch {__version__}")
 
 
+from bkkwatch.cli_review import register as _register_review; _register_review(app)  # noqa: E402, E702, I001
 from bkkwatch.cli_crawl import register as _register_crawl; _register_crawl(app)  # noqa: E402, E702, I001
 
 

@@ -12,6 +12,7 @@ import os
 import sys
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -109,12 +110,12 @@ def _sqlite_db(tmp_path: Path) -> str:
     return f"sqlite:///{target}"
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """A fresh, migrated database (SQLite, then PostgreSQL); BKKWATCH_DATABASE_URL points at it."""
-    if request.param == "sqlite":
+@contextmanager
+def _database(kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A fresh migrated database of ``kind``; BKKWATCH_DATABASE_URL points at it while it lives."""
+    name = None
+    if kind == "sqlite":
         url = _sqlite_db(tmp_path)
-        name = None
     else:
         reason = _postgres_available()
         if reason:
@@ -135,25 +136,18 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.M
             _pg_exec(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@pytest.fixture
-def pg_url(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """A fresh, migrated PostgreSQL database only (for what SQLite cannot show, e.g. a server away)."""
-    reason = _postgres_available()
-    if reason:
-        pytest.skip(reason)
-    name = f"bkkwatch_t_{uuid.uuid4().hex[:12]}"
-    _pg_exec(f'CREATE DATABASE "{name}" TEMPLATE "{_pg_template()}"')
-    url = _pg_url(name)
-    monkeypatch.setenv("BKKWATCH_DATABASE_URL", url)
-    reset_settings()
-    try:
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A fresh, migrated database (SQLite, then PostgreSQL); BKKWATCH_DATABASE_URL points at it."""
+    with _database(request.param, tmp_path, monkeypatch) as url:
         yield url
-    finally:
-        engine = storage_db._ENGINES.pop(url, None)
-        if engine is not None:
-            engine.dispose()
-        reset_settings()
-        _pg_exec(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def pg_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database only (for what SQLite cannot show, e.g. a server away)."""
+    with _database("postgres", tmp_path, monkeypatch) as url:
+        yield url
 
 
 @pytest.fixture

@@ -1,0 +1,316 @@
+"""The review web app under load: the queue page and the confirm action, 10,000 candidates in PostgreSQL.
+
+A fresh PostgreSQL database gets 10,000 stories (one document each) queued for one review day; the
+app runs under uvicorn in its own process on 127.0.0.1; 20 concurrent httpx clients (one logged-in
+session) call, in turn, a trivial ``/healthz`` (the baseline), the queue page (first page of 50, and
+a filtered page) and the confirm action (each client confirms its own candidates). Prints p50/p95
+latency, throughput, peak memory and the ratio of each to the baseline. Target: p95 < 150 ms.
+
+    python -m bench.bench_review            # BKKWATCH_BENCH_POSTGRES_URL picks the server
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import httpx
+from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy.engine import make_url
+
+from bench.common import max_rss_mb, table
+
+POSTGRES_URL = os.environ.get("BKKWATCH_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+CANDIDATES = 10_000
+CLIENTS = 20
+WORKERS = int(os.environ.get("BKKWATCH_BENCH_WORKERS", "2"))  # uvicorn processes: one per core here
+ROUNDS = {"healthz": 15, "queue": 8, "queue filtered": 4, "confirm": 6}
+PASSWORD = "bench-password-long"
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _admin_exec(sql: str) -> None:
+    engine = create_engine(make_url(POSTGRES_URL).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(sql))
+    engine.dispose()
+
+
+def _seed(url: str, day: date) -> None:
+    from review.auth import add_user
+    from storage.db import ensure_database, session_scope
+    from storage.models import Agency, Candidate, Document, Source, SourceKind, Story
+
+    ensure_database(url)
+    now = datetime.now(UTC)
+    with session_scope(url) as session:
+        agencies = [
+            {"name": a.name_th, "score": 0.9, "external": False}
+            for a in session.scalars(select(Agency).where(Agency.kind == "district").limit(50))
+        ]
+        source = Source(name="bench", kind=SourceKind.RSS, url="https://bench.example.test/rss")
+        session.add(source)
+        session.flush()
+        stories = [
+            {
+                "title": f"เรื่องร้องเรียนทดสอบหมายเลข {i} น้ำท่วมขังถนน",
+                "summary": "ข้อความสรุป",
+                "first_seen": now - timedelta(hours=5),
+                "last_seen": now - timedelta(hours=1),
+                "last_fetched": now - timedelta(hours=1),
+                "n_documents": 1,
+                "n_outlets": 1,
+                "reach": i % 500,
+                "velocity": 0.1,
+                "bangkok": 0.9,
+                "max_impact": 0.5,
+                "max_level": 1 + i % 3,
+                "urgent": i % 17 == 0,
+                "agencies": [agencies[i % len(agencies)], {"name": "สำนักการระบายน้ำ", "score": 0.8}],
+                "places": [str(agencies[i % len(agencies)]["name"]).removeprefix("สำนักงานเขต")],
+                "explanation": "ผลกระทบระดับ 2 · น้ำท่วม",
+            }
+            for i in range(CANDIDATES)
+        ]
+        ids = list(session.scalars(insert(Story).returning(Story.id), stories))
+        session.execute(
+            insert(Document),
+            [
+                {
+                    "source_id": source.id,
+                    "url": f"https://bench.example.test/{sid}",
+                    "canonical_url": f"https://bench.example.test/{sid}",
+                    "content_hash": f"{sid:064d}",
+                    "title": "ข่าว",
+                    "text": "ข้อความ",
+                    "story_id": sid,
+                    "kind": "article",
+                    "state": "in_story",
+                    "fetched_at": now,
+                }
+                for sid in ids
+            ],
+        )
+        session.execute(
+            insert(Candidate),
+            [
+                {
+                    "review_day": day,
+                    "story_id": sid,
+                    "rank": rank,
+                    "score": 10.0 - rank / CANDIDATES,
+                    "explanation": "ผลกระทบระดับ 2 · น้ำท่วม",
+                    "state": "proposed",
+                }
+                for rank, sid in enumerate(ids, start=1)
+            ],
+        )
+        add_user(session, "bench", PASSWORD, ["working_group"])
+        session.execute(text("ANALYZE"))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _peak_rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+async def _run(bases: list[str], day: date, agency_id: int, candidate_ids: list[int]) -> dict[str, list[float]]:
+    limits = httpx.Limits(max_connections=CLIENTS + 5)
+    # One cookie jar: the session cookie is signed with the key all server processes share.
+    async with httpx.AsyncClient(base_url=bases[0], limits=limits, timeout=60) as client:
+        login_page = await client.get("/login")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', login_page.text).group(1)  # type: ignore[union-attr]
+        done = await client.post("/login", data={"username": "bench", "password": PASSWORD, "csrf_token": token})
+        assert done.status_code == 303, done.text
+        csrf = (await client.get("/api/me")).json()["csrf_token"]
+        await client.get(f"/queue?day={day}")  # warm up
+
+        timings: dict[str, list[float]] = {name: [] for name in ROUNDS}
+
+        async def timed(name: str, method: str, url: str, n: int = 0, **kwargs: object) -> None:
+            target = bases[n % len(bases)] + url  # client n talks to server process n mod WORKERS
+            started = time.perf_counter()
+            response = await client.request(method, target, **kwargs)  # type: ignore[arg-type]
+            timings[name].append((time.perf_counter() - started) * 1000)
+            if response.status_code != 200:
+                raise RuntimeError(f"{method} {url}: {response.status_code} {response.text[:200]}")
+
+        async def worker(n: int) -> None:
+            for _ in range(ROUNDS["healthz"]):
+                await timed("healthz", "GET", "/healthz", n)
+
+        async def queue_worker(n: int) -> None:
+            for _ in range(ROUNDS["queue"]):
+                await timed("queue", "GET", f"/queue?day={day}", n)
+            for _ in range(ROUNDS["queue filtered"]):
+                await timed("queue filtered", "GET", f"/queue?day={day}&level=2&district=บางรัก&show=open", n)
+
+        async def confirm_worker(n: int) -> None:
+            mine = candidate_ids[:-10][n * ROUNDS["confirm"] : (n + 1) * ROUNDS["confirm"]]
+            for cid in mine:
+                await timed(
+                    "confirm",
+                    "POST",
+                    f"/api/candidates/{cid}/confirm",
+                    n,
+                    json={"lock_version": 1, "agency_ids": [agency_id], "note": "bench"},
+                    headers={"X-CSRF-Token": csrf},
+                )
+
+        # One client alone first: the service time of each request, without queueing behind others.
+        timings.update({"healthz, 1 client": [], "queue, 1 client": [], "confirm, 1 client": []})
+        for _ in range(20):
+            await timed("healthz, 1 client", "GET", "/healthz")
+            await timed("queue, 1 client", "GET", f"/queue?day={day}")
+        for cid in candidate_ids[-10:]:
+            await timed(
+                "confirm, 1 client",
+                "POST",
+                f"/api/candidates/{cid}/confirm",
+                json={"lock_version": 1, "agency_ids": [agency_id]},
+                headers={"X-CSRF-Token": csrf},
+            )
+
+        phases: dict[str, float] = {}
+        for name, job in (("healthz", worker), ("queue", queue_worker), ("confirm", confirm_worker)):
+            started = time.perf_counter()
+            await asyncio.gather(*(job(n) for n in range(CLIENTS)))
+            phases[name] = time.perf_counter() - started
+        timings["_phases"] = [phases["healthz"], phases["queue"], phases["confirm"]]
+        return timings
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    name = f"bkkwatch_bench_review_{uuid.uuid4().hex[:8]}"
+    try:
+        _admin_exec(f'CREATE DATABASE "{name}"')
+    except Exception as exc:
+        print(f"bench_review: no PostgreSQL at {POSTGRES_URL} ({exc.__class__.__name__}); skipped")
+        return
+    url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    day = date.today()
+    servers: list[subprocess.Popen[bytes]] = []
+    try:
+        started = time.perf_counter()
+        _seed(url, day)
+        from storage.db import dispose_engines, session_scope
+        from storage.models import Agency, Candidate
+
+        with session_scope(url) as session:
+            agency_id = session.scalar(select(Agency.id).where(Agency.name_th == "สำนักการระบายน้ำ"))
+            candidate_ids = list(
+                session.scalars(select(Candidate.id).order_by(Candidate.rank).limit(CLIENTS * ROUNDS["confirm"] + 10))
+            )
+        dispose_engines()
+        print(f"seeded {CANDIDATES:,} candidates in PostgreSQL in {time.perf_counter() - started:.1f} s")
+        env = {
+            **os.environ,
+            "BKKWATCH_DATABASE_URL": url,
+            "BKKWATCH_SECRET_KEY": uuid.uuid4().hex,
+            "BKKWATCH_SECURE_COOKIES": "0",
+        }
+        # WORKERS single-process servers on their own ports, clients spread across them (as behind a
+        # proxy). Not `uvicorn --workers`: its shared socket leaves TCP_NODELAY off (socket proto 0),
+        # and Nagle with delayed ACKs adds ~40 ms to every small response.
+        bases = []
+        for _ in range(WORKERS):
+            port = _free_port()
+            servers.append(
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "uvicorn",
+                        "review.app:create_app",
+                        "--factory",
+                        "--host",
+                        "127.0.0.1",
+                        "--port",
+                        str(port),
+                        "--log-level",
+                        "warning",
+                        "--no-access-log",
+                    ],
+                    cwd=ROOT,
+                    env=env,
+                )
+            )
+            bases.append(f"http://127.0.0.1:{port}")
+        deadline = time.monotonic() + 60
+        for base in bases:
+            while True:
+                try:
+                    if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the server did not start")
+                time.sleep(0.2)
+        timings = asyncio.run(_run(bases, day, int(agency_id or 1), candidate_ids))
+        phases = timings.pop("_phases")
+        base_p50 = statistics.median(timings["healthz"])
+        base_one = statistics.median(timings["healthz, 1 client"])
+        rows: list[tuple[str, ...]] = []
+        for label, values in timings.items():
+            p50, p95 = statistics.median(values), _pct(values, 0.95)
+            rows.append(
+                (
+                    label,
+                    str(len(values)),
+                    f"{p50:.1f}",
+                    f"{p95:.1f}",
+                    f"{max(values):.1f}",
+                    f"{p50 / (base_one if '1 client' in label else base_p50):.1f}x",
+                    "-" if label.startswith("healthz") else ("yes" if p95 < 150 else "NO"),
+                )
+            )
+        print(f"{CLIENTS} concurrent clients, {WORKERS} uvicorn processes, {CANDIDATES:,} candidates for {day}")
+        print(table(rows, ("request", "n", "p50 ms", "p95 ms", "max ms", "p50 vs healthz", "p95<150ms")))
+        total = sum(len(v) for v in timings.values())
+        print(
+            f"throughput: healthz {len(timings['healthz']) / phases[0]:.0f} req/s, "
+            f"queue pages {(len(timings['queue']) + len(timings['queue filtered'])) / phases[1]:.0f} req/s, "
+            f"confirms {len(timings['confirm']) / phases[2]:.0f} req/s ({total} requests)"
+        )
+        print(
+            f"peak memory: server process {max(_peak_rss_mb(p.pid) for p in servers):.0f} MB RSS, "
+            f"load generator {max_rss_mb():.0f} MB RSS"
+        )
+    finally:
+        for process in servers:
+            process.terminate()
+            process.wait(10)
+        from storage.db import dispose_engines
+
+        dispose_engines()
+        _admin_exec(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+if __name__ == "__main__":
+    main()
