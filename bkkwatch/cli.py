@@ -202,30 +202,6 @@ def _crawl_table(summaries: list[dict[str, Any]]) -> Table:
     return table
 
 
-@app.command()
-def crawl(
-    source: Annotated[list[str] | None, typer.Option("--source", help="crawl only this source (repeatable)")] = None,
-) -> None:
-    """Crawl the enabled feed sources now and print a per-source summary."""
-    from crawlers.run import crawl as run_crawl
-    from storage.db import session_factory, session_scope
-    from storage.sources import sources_by_names
-
-    url = _ready()
-    if source:
-        with session_scope(url) as session:
-            known = {s.name for s in sources_by_names(session, source, enabled_only=False)}
-        unknown = [s for s in source if s not in known]
-        if unknown:
-            fail(f"--source: no source named {', '.join(map(repr, unknown))}")
-
-    def progress(summary: Any) -> None:
-        err.print(f"  {summary.source}: {summary.status} ({summary.stored} new)")
-
-    summaries = run_crawl(session_factory(url), source, progress=progress)
-    out.print(_crawl_table([s.as_dict() for s in summaries]))
-
-
 def _parse_day(value: str | None) -> date:
     if value is None:
         return next_review_day(review_time=get_settings().review_time)
@@ -414,9 +390,20 @@ def version() -> None:
     out.print(f"bkkwatch {__version__}")
 
 
-from bkkwatch.cli_review import register as _register_review; _register_review(app)  # noqa: E402, E702, I001
-from bkkwatch.cli_classify import register as _register_classify; _register_classify(app)  # noqa: E402, E702, I001
-from bkkwatch.cli_stories import register as _register_stories; _register_stories(app)  # noqa: E402, E702, I001
+def _register_stage_commands() -> None:
+    """Each stage adds its own commands (imported here, late, because they import this module)."""
+    from bkkwatch.cli_review import register as register_review
+    from bkkwatch.cli_classify import register as register_classify
+    from bkkwatch.cli_stories import register as register_stories
+    from bkkwatch.cli_crawl import register as register_crawl
+
+    register_review(app)
+    register_classify(app)
+    register_stories(app)
+    register_crawl(app)
+
+
+_register_stage_commands()
 
 
 def main() -> None:

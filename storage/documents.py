@@ -44,7 +44,7 @@ class StoreResult:
 
 
 def store_item(session: Session, item: Item, source_id: int | None, crawl_run_id: int | None = None) -> StoreResult:
-    """Insert or update one item: one canonical URL (or content from one source) is never stored twice."""
+    """Insert or update one item: the same canonical URL (or content, same source) never duplicates."""
     canonical = canonical_url(item.url)
     digest = content_hash(item.title, item.text)
     existing = session.scalar(select(Document).where(Document.canonical_url == canonical))
@@ -57,6 +57,9 @@ def store_item(session: Session, item: Item, source_id: int | None, crawl_run_id
     if existing is not None:
         if existing.content_hash == digest:
             _refresh_engagement(existing, item)
+            missing = {k: v for k, v in item.extra.items() if k not in (existing.extra or {})}
+            if missing:  # the same article reached by another route (e.g. Google News): keep both traces
+                existing.extra = {**(existing.extra or {}), **missing}
             return StoreResult(Outcome.UNCHANGED, existing)
         session.add(
             DocumentVersion(
@@ -114,3 +117,50 @@ def documents_in_state(session: Session, state: DocumentState, limit: int | None
     if limit:
         query = query.limit(limit)
     return list(session.scalars(query))
+
+
+def store_items(
+    session: Session, items: list[Item], source_id: int | None, crawl_run_id: int | None = None
+) -> list[Outcome]:
+    """``store_item`` for a batch, with two look-ups for the whole batch instead of several per item.
+
+    Same rules: same canonical URL updates (keeping the earlier text), same content from the same
+    source is a duplicate, never a second row. Items that meet an existing row, or each other, go
+    through ``store_item`` one by one; the rest are inserted together.
+    """
+    if not items:
+        return []
+    keyed = [(canonical_url(i.url), content_hash(i.title, i.text), i) for i in items]
+    canonicals = {c for c, _, _ in keyed}
+    digests = {d for _, d, _ in keyed}
+    known_urls = set(session.scalars(select(Document.canonical_url).where(Document.canonical_url.in_(canonicals))))
+    known_hashes: dict[str, int] = {
+        digest: doc_id
+        for digest, doc_id in session.execute(
+            select(Document.content_hash, Document.id).where(Document.content_hash.in_(digests))
+        )
+    }
+    outcomes: list[Outcome | None] = [None] * len(keyed)
+    fresh: list[tuple[int, Document]] = []
+    seen_urls: set[str] = set()
+    seen_hashes: set[str] = set()
+    for index, (canonical, digest, item) in enumerate(keyed):
+        if canonical in known_urls or digest in known_hashes or canonical in seen_urls or digest in seen_hashes:
+            continue  # the careful path below
+        seen_urls.add(canonical)
+        seen_hashes.add(digest)
+        document = Document(canonical_url=canonical, source_id=source_id, crawl_run_id=crawl_run_id)
+        _apply(document, item, digest)
+        fresh.append((index, document))
+    if fresh:
+        try:
+            with session.begin_nested():
+                session.add_all([d for _, d in fresh])
+        except IntegrityError:  # another worker stored one of them meanwhile: one by one
+            fresh = []
+    for index, _ in fresh:
+        outcomes[index] = Outcome.STORED
+    for index, (_, _, item) in enumerate(keyed):
+        if outcomes[index] is None:
+            outcomes[index] = store_item(session, item, source_id, crawl_run_id).outcome
+    return [o for o in outcomes if o is not None]

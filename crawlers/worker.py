@@ -1,0 +1,94 @@
+"""Scrapy crawls in their own process (one Twisted reactor per process).
+
+    python -m crawlers.worker --job SOURCE_ID:RUN_ID:RESULT_FILE [--job ...] [--since ISO]
+
+The parent (crawlers/run.py) starts one worker for the sources of a crawl; their spiders run side by
+side in the worker's reactor, each with its own settings (politeness, budget). Each writes its counts
+to its RESULT_FILE when it closes. Items are stored one transaction each, so a killed worker keeps
+what it stored; the next run skips stored pages (SkipStoredMiddleware) instead of fetching them again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from crawlers.scrapy_support import crawl_settings
+from crawlers.spiders import SPIDERS
+from storage.db import session_scope
+from storage.models import Source, SourceKind
+
+DEFAULT_SPIDER = {SourceKind.RSS: "feed", SourceKind.SITEMAP: "article", SourceKind.SITE: "article"}
+EXPECT = {SourceKind.RSS: "feed", SourceKind.SITEMAP: "sitemap", SourceKind.SITE: "any"}
+
+
+def spider_name(kind: SourceKind, politeness: dict[str, Any]) -> str:
+    name = politeness.get("spider") or DEFAULT_SPIDER.get(kind)
+    if not name or name not in SPIDERS:
+        raise ValueError(f"no spider {name!r} (known: {', '.join(SPIDERS)})")
+    return str(name)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="crawlers.worker")
+    parser.add_argument("--job", action="append", required=True, help="SOURCE_ID:RUN_ID:RESULT_FILE")
+    parser.add_argument("--database-url")
+    parser.add_argument("--since")
+    parser.add_argument("--redis", help="share each source's frontier with other workers through this Redis")
+    args = parser.parse_args(argv)
+    since = datetime.fromisoformat(args.since) if args.since else None
+
+    from scrapy.crawler import CrawlerProcess
+
+    base = crawl_settings({})
+    process = CrawlerProcess({k: base[k] for k in ("LOG_LEVEL", "TELNETCONSOLE_ENABLED", "BOT_NAME")})
+    results: list[Path] = []
+    for job in args.job:
+        source_id, run_id, result_file = job.split(":", 2)
+        results.append(Path(result_file))
+        try:
+            with session_scope(args.database_url) as session:
+                source = session.get_one(Source, int(source_id))
+                kind, name, politeness = source.kind, source.name, dict(source.politeness or {})
+                start = [source.url, *[u for u in (source.urls or []) if u and u != source.url]]
+                language = source.language
+            spider = spider_name(kind, politeness)
+        except Exception as exc:  # a bad source record must not stop the others
+            Path(result_file).write_text(json.dumps({"fatal": f"internal: {exc.__class__.__name__}: {exc}"}))
+            continue
+        values = crawl_settings(politeness)
+        values.update(
+            {
+                "BKKWATCH_SOURCE_ID": int(source_id),
+                "BKKWATCH_RUN_ID": int(run_id),
+                "BKKWATCH_RESULT_FILE": result_file,
+                "BKKWATCH_DATABASE_URL": args.database_url or "",
+            }
+        )
+        if args.redis:
+            values["BKKWATCH_FRONTIER"] = f"{args.redis}|bkkwatch:frontier:{name}:{run_id}"
+        kwargs: dict[str, Any] = {
+            "source_name": name,
+            "start": start,
+            "since": since,
+            "follow": bool(politeness.get("follow", spider != "feed")),
+            "options": {**politeness, "language": language},
+        }
+        if spider == "article":
+            kwargs["expect"] = EXPECT.get(kind, "any")
+        # Each spider carries its own settings (politeness, budget, which run it reports to).
+        spider_cls = type(f"{SPIDERS[spider].__name__}_{source_id}", (SPIDERS[spider],), {"custom_settings": values})
+        process.crawl(spider_cls, **kwargs)
+    process.start()
+    for path in results:
+        if not path.exists():  # the spider never opened: say so in its result
+            path.write_text(json.dumps({"fatal": "internal: the spider did not run"}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
