@@ -31,8 +31,7 @@ def _documents() -> tuple[list[dict[str, Any]], str]:
     if news.exists() and traffy.exists() and wise.exists():
         with gzip.open(news, "rt", encoding="utf-8") as fh:
             rows += [
-                {"id": r["id"], "title": r["title"], "text": r["text"], "source": "news"}
-                for r in map(json.loads, fh)
+                {"id": r["id"], "title": r["title"], "text": r["text"], "source": "news"} for r in map(json.loads, fh)
             ]
         with gzip.open(traffy, "rt", encoding="utf-8") as fh:
             rows += [
@@ -54,8 +53,7 @@ def _documents() -> tuple[list[dict[str, Any]], str]:
         origin = f"{data} (news_th, traffy, wisesight)"
     else:
         rows = [
-            {k: v for k, v in r.items() if k in ("id", "title", "text", "source", "district")}
-            for r in read_devset()
+            {k: v for k, v in r.items() if k in ("id", "title", "text", "source", "district")} for r in read_devset()
         ]
         origin = "classify/data/devset.jsonl, repeated"
     return list(islice(cycle(rows), N_DOCS)), origin
@@ -71,9 +69,7 @@ def main() -> None:
     scorer = ModelScorer()
     load_s = time.perf_counter() - started
     scorer.score_many(docs[:50])  # warm up (first calls build caches)
-    base = measure(
-        lambda: [raw_tokenize(f"{d.get('title') or ''}\n{d['text']}") for d in docs], trace_memory=False
-    )
+    base = measure(lambda: [raw_tokenize(f"{d.get('title') or ''}\n{d['text']}") for d in docs], trace_memory=False)
     full = measure(lambda: scorer.score_many(docs), trace_memory=False)
     base_rate, full_rate = len(docs) / base.seconds, len(docs) / full.seconds
     print(f"{len(docs)} documents ({chars / len(docs):.0f} characters on average) from {origin}")

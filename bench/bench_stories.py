@@ -43,9 +43,7 @@ def real_texts(data: Path) -> tuple[list[str], str]:
     if texts:
         return sorted(set(texts)), f"{data} (traffy + news_th)"
     rows = load_set(SET_DIR)
-    return sorted(
-        {f"{r.get('title', '')}\n{r['text']}".strip() for r in rows}
-    ), "classify/data/stories (data missing)"
+    return sorted({f"{r.get('title', '')}\n{r['text']}".strip() for r in rows}), "classify/data/stories (data missing)"
 
 
 def synthesise(texts: list[str], n: int, days: int, seed: int = 7) -> list[list[Report]]:
@@ -67,9 +65,7 @@ def synthesise(texts: list[str], n: int, days: int, seed: int = 7) -> list[list[
                 rep = Report(key, src.text, src.title, when, point=src.point, district=src.district)
             elif earlier and roll < 0.20:  # a lightly edited copy
                 src = earlier[-rng.randrange(1, min(len(earlier), 3000) + 1)]
-                rep = Report(
-                    key, src.text + rng.choice(EDITS), src.title, when, point=src.point, district=src.district
-                )
+                rep = Report(key, src.text + rng.choice(EDITS), src.title, when, point=src.point, district=src.district)
             elif earlier and roll < 0.30:  # another citizen's report of a recent problem at its place
                 src = earlier[-rng.randrange(1, min(len(earlier), 3000) + 1)]
                 text = rng.choice(texts)

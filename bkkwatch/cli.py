@@ -392,10 +392,10 @@ def version() -> None:
 
 def _register_stage_commands() -> None:
     """Each stage adds its own commands (imported here, late, because they import this module)."""
-    from bkkwatch.cli_review import register as register_review
     from bkkwatch.cli_classify import register as register_classify
-    from bkkwatch.cli_stories import register as register_stories
     from bkkwatch.cli_crawl import register as register_crawl
+    from bkkwatch.cli_review import register as register_review
+    from bkkwatch.cli_stories import register as register_stories
 
     register_review(app)
     register_classify(app)

@@ -52,9 +52,7 @@ def read_score_input(path: Path) -> tuple[list[dict[str, Any]], list[str]]:
             if engagement is not None and not isinstance(engagement, dict):
                 bad.append("engagement")
             for k in ("lat", "lon"):
-                if obj.get(k) is not None and (
-                    isinstance(obj[k], bool) or not isinstance(obj[k], int | float)
-                ):
+                if obj.get(k) is not None and (isinstance(obj[k], bool) or not isinstance(obj[k], int | float)):
                     bad.append(k)
             if bad:
                 problems.append(f"{path}: line {number}: wrong type for {', '.join(bad)}")
@@ -71,16 +69,11 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 "--input",
                 "-i",
-                help="JSON Lines: id, text, optional title, url, "
-                "source, published, district, lat, lon, engagement",
+                help="JSON Lines: id, text, optional title, url, source, published, district, lat, lon, engagement",
             ),
         ],
-        output: Annotated[
-            Path, typer.Option("--output", "-o", help="JSON Lines, one line per valid input line")
-        ],
-        rules: Annotated[
-            bool, typer.Option(help="Use the first rule scorer instead of the trained models")
-        ] = False,
+        output: Annotated[Path, typer.Option("--output", "-o", help="JSON Lines, one line per valid input line")],
+        rules: Annotated[bool, typer.Option(help="Use the first rule scorer instead of the trained models")] = False,
     ) -> None:
         """Score documents: Bangkok relevance, sentiment, image impact, level, urgency, agencies, places."""
         items, problems = read_score_input(input)
@@ -125,9 +118,7 @@ def register(app: typer.Typer) -> None:
             Path | None,
             typer.Option(help="The shared data sets (default ../shared/data from the project root)"),
         ] = None,
-        db: Annotated[
-            bool, typer.Option(help="Also learn from the working group's decisions in the database")
-        ] = True,
+        db: Annotated[bool, typer.Option(help="Also learn from the working group's decisions in the database")] = True,
         model_dir: Annotated[
             Path | None, typer.Option(help="Where to write the models (default classify/models)")
         ] = None,
@@ -148,9 +139,7 @@ def register(app: typer.Typer) -> None:
             decisions = _decisions()
             out.print(f"decisions from the database: {len(decisions)} documents")
         try:
-            report = train_all(
-                directory if directory.is_dir() else None, decisions, out_dir=model_dir, say=out.print
-            )
+            report = train_all(directory if directory.is_dir() else None, decisions, out_dir=model_dir, say=out.print)
         except ModelError as exc:
             fail(str(exc))
         out.print(

@@ -155,8 +155,7 @@ class StoryClusterer:
     def _vector(self, grams: Counter[str]) -> dict[str, float]:
         n = self.n_docs + 1
         weighted = {
-            g: (1.0 + math.log(tf)) * (math.log((n + 1) / (self.df.get(g, 0) + 1)) + 1.0)
-            for g, tf in grams.items()
+            g: (1.0 + math.log(tf)) * (math.log((n + 1) / (self.df.get(g, 0) + 1)) + 1.0) for g, tf in grams.items()
         }
         top = heapq.nlargest(DOC_TERMS, weighted.items(), key=lambda kv: kv[1])
         norm = math.sqrt(sum(w * w for _, w in top)) or 1.0
@@ -411,9 +410,7 @@ class StoryClusterer:
             for g, w in vec.items():
                 story.centroid[g] = story.centroid.get(g, 0.0) + w
             if len(story.centroid) > STORY_TERMS * 2:
-                story.centroid = dict(
-                    heapq.nlargest(STORY_TERMS, story.centroid.items(), key=lambda kv: kv[1])
-                )
+                story.centroid = dict(heapq.nlargest(STORY_TERMS, story.centroid.items(), key=lambda kv: kv[1]))
             story.renorm()
             if report.point and len(story.points) < 8:
                 story.points.append(report.point)

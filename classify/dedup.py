@@ -60,9 +60,7 @@ def shingle_hashes(text: str, k: int = SHINGLE) -> np.ndarray:
     if not s:
         return np.zeros(0, dtype=np.uint32)
     grams = {s[i : i + k] for i in range(max(1, len(s) - k + 1))}
-    return np.unique(
-        np.fromiter((zlib.crc32(g.encode("utf-8")) for g in grams), dtype=np.uint32, count=len(grams))
-    )
+    return np.unique(np.fromiter((zlib.crc32(g.encode("utf-8")) for g in grams), dtype=np.uint32, count=len(grams)))
 
 
 def signature(hashes: np.ndarray) -> np.ndarray:
@@ -192,9 +190,7 @@ class DuplicateIndex:
             self.by_url.setdefault(canonical_url, doc.key)
         if doc.hashes.size:
             sig = signature(doc.hashes) if sig is None else sig
-            self.lsh.insert(
-                doc.key, LeanMinHash(seed=1, hashvalues=sig, scheme="legacy"), check_duplication=False
-            )
+            self.lsh.insert(doc.key, LeanMinHash(seed=1, hashvalues=sig, scheme="legacy"), check_duplication=False)
         if doc.when is not None:
             heapq.heappush(self._order, (doc.when, next(self._seq), doc.key))
 

@@ -44,8 +44,7 @@ def evaluate_agencies(scorer: ModelScorer, path: Path) -> dict[str, float]:
     kind = {e.name_th: e.kind for e in scorer.registry.entries}
     truth = [{names[c] for c in r["codes"]} for r in held]
     located = [
-        prepare(gaz, r["text"], source="traffy", district=r["district"], lat=r["lat"], lon=r["lon"])
-        for r in held
+        prepare(gaz, r["text"], source="traffy", district=r["district"], lat=r["lat"], lon=r["lon"]) for r in held
     ]
     text_only = [prepare(gaz, r["text"], source="traffy") for r in held]
     with_loc = [[a["name"] for a in row] for row in scorer.agency_scores(located, use_location=True)]
@@ -93,23 +92,17 @@ def evaluate_devset(scorer: ModelScorer, items: list[dict[str, Any]], folds: int
     oof = np.zeros(len(items))
     for train, test in StratifiedKFold(folds, shuffle=True, random_state=0).split(features, high):
         oof[test] = fit_impact(features[train], high[train]).predict_proba(features[test])[:, 1]
-    decided = [
-        decide_level(d.signals, float(b), float(p)) for d, b, p in zip(docs, bangkok, oof, strict=True)
-    ]
+    decided = [decide_level(d.signals, float(b), float(p)) for d, b, p in zip(docs, bangkok, oof, strict=True)]
     urgent_gold = [it["impact"] == 3 for it in items]
     urgent_hits = sum(1 for (_, u, _), g in zip(decided, urgent_gold, strict=True) if g and u)
     false_alarms = sum(1 for (_, u, _), g in zip(decided, urgent_gold, strict=True) if u and not g)
     levels = [lv for lv, _, _ in decided]
     return {
-        "relevance_f1": round(
-            float(f1_score([it["bangkok"] for it in items], [int(b >= 0.5) for b in bangkok])), 4
-        ),
+        "relevance_f1": round(float(f1_score([it["bangkok"] for it in items], [int(b >= 0.5) for b in bangkok])), 4),
         "impact_roc_auc": round(float(roc_auc_score(high, oof)), 4),
         "urgent_recall": round(urgent_hits / max(1, sum(urgent_gold)), 4),
         "urgent_false_alarms": float(false_alarms),
-        "level_exact": round(
-            float(np.mean([lv == it["impact"] for lv, it in zip(levels, items, strict=True)])), 4
-        ),
+        "level_exact": round(float(np.mean([lv == it["impact"] for lv, it in zip(levels, items, strict=True)])), 4),
         "devset_n": float(len(items)),
     }
 

@@ -80,8 +80,7 @@ def score_new_documents(session: Session, scorer: Scorer | None = None, batch: i
             results = list(score_many(items))
         else:
             results = [
-                scorer.score(it["text"], it["title"], it["engagement"], it["source"], it["district"])
-                for it in items
+                scorer.score(it["text"], it["title"], it["engagement"], it["source"], it["district"]) for it in items
             ]
         for document, result in zip(documents, results, strict=True):
             save_score(session, document, result.model_version, result.as_dict())

@@ -68,9 +68,7 @@ class Places:
 
     @property
     def landmarks(self) -> list[str]:
-        return list(
-            dict.fromkeys(h.surface for h in self.districts if h.kind not in ("district", "subdistrict"))
-        )
+        return list(dict.fromkeys(h.surface for h in self.districts if h.kind not in ("district", "subdistrict")))
 
 
 BANGKOK_WORDS = ("กรุงเทพมหานคร", "กรุงเทพฯ", "กรุงเทพ", "กทม", "bangkok", "bma", "เมืองหลวง", "เมืองกรุง")
@@ -168,9 +166,7 @@ class Gazetteer:
         alternatives += [_PROVINCE_PREFIX + re.escape(n) for n in prefixed]
         self._province_re = re.compile("|".join(alternatives))
         self._bangkok_re = re.compile("|".join(re.escape(w) for w in BANGKOK_WORDS), re.IGNORECASE)
-        self.centroids = {
-            k: (float(v[0]), float(v[1])) for k, v in (centroids or {}).items() if k in self._office
-        }
+        self.centroids = {k: (float(v[0]), float(v[1])) for k, v in (centroids or {}).items() if k in self._office}
         self._centroid_arrays = (
             list(self.centroids),
             np.array([c[0] for c in self.centroids.values()]),

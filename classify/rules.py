@@ -237,9 +237,7 @@ class RuleScorer:
         explanation = self._explain(problems, harms, found, districts, bma_hits, spreading, viral, engagement)
         return ScoreResult(bangkok, sentiment, impact, level, urgent, agencies, districts, explanation)
 
-    def _agencies(
-        self, body: str, districts: list[str], bangkok: float, hits: list[Any]
-    ) -> list[dict[str, Any]]:
+    def _agencies(self, body: str, districts: list[str], bangkok: float, hits: list[Any]) -> list[dict[str, Any]]:
         if bangkok < 0.5:
             return []
         scores: dict[str, tuple[float, bool]] = {}

@@ -225,9 +225,7 @@ class ModelScorer:
         parts = model.named_steps["features"].named_transformers_
         features = sp.hstack(
             [
-                parts["words"]
-                .named_steps["tfidf"]
-                .transform(counts),  # the words, hashed once for all models
+                parts["words"].named_steps["tfidf"].transform(counts),  # the words, hashed once for all models
                 parts["chars"].transform([d.words for d in docs]),
             ]
         ).tocsr()
@@ -342,9 +340,7 @@ class ModelScorer:
         lat: Any = None,
         lon: Any = None,
     ) -> ScoreResult:
-        return self.score_prepared([self.prepare(text, title, engagement, source_kind, district, lat, lon)])[
-            0
-        ]
+        return self.score_prepared([self.prepare(text, title, engagement, source_kind, district, lat, lon)])[0]
 
     def score_many(self, items: Sequence[Mapping[str, Any]], batch: int = 512) -> list[ScoreResult]:
         """Score input objects of the ``bkkwatch score`` contract (text, title, source, district, lat, lon,

@@ -165,9 +165,7 @@ def refresh_facts(session: Session, story: Story, model_version: str, now: datet
         story.agencies = _merge_agencies([s.agencies for _, s in scored])
         places = Counter(p for _, s in scored for p in s.places)
         story.places = [p for p, _ in places.most_common()]
-    story.traffy_tickets = traffy_tickets(
-        documents, _nearby_tickets(session, documents, central, story.places)
-    )
+    story.traffy_tickets = traffy_tickets(documents, _nearby_tickets(session, documents, central, story.places))
     story.updated_at = now
 
 

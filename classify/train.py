@@ -388,14 +388,9 @@ def train_all(
     else:
         report["kept"].append("relevance")
     if "traffy" in sets.digests and sets.agencies:  # decisions alone are too few to replace the model
-        say(
-            f"agencies: {len(sets.agencies)} routed complaints "
-            f"(held-out {HOLDOUT_PERCENT}% by ticket id kept out)"
-        )
+        say(f"agencies: {len(sets.agencies)} routed complaints (held-out {HOLDOUT_PERCENT}% by ticket id kept out)")
         docs = [prepare_item(gaz, item) for item, _ in sets.agencies]
-        model, classes = _timed(
-            say, "fit", lambda: _fit_agencies(docs, [codes for _, codes in sets.agencies])
-        )
+        model, classes = _timed(say, "fit", lambda: _fit_agencies(docs, [codes for _, codes in sets.agencies]))
         save(
             "agencies",
             model,
@@ -412,10 +407,7 @@ def train_all(
     bangkok = relevance.predict_proba([model_input(d) for d in docs])[:, 1]
     negative = sentiment.predict(sentiment_input(docs)) == "neg"
     features = np.asarray(
-        [
-            impact_features(d.signals, float(b), float(n))
-            for d, b, n in zip(docs, bangkok, negative, strict=True)
-        ]
+        [impact_features(d.signals, float(b), float(n)) for d, b, n in zip(docs, bangkok, negative, strict=True)]
     )
     save(
         "impact",

@@ -32,9 +32,7 @@ def decided_documents(session: Session) -> list[dict[str, Any]]:
         )
     }
     rows: list[dict[str, Any]] = []
-    documents = session.scalars(
-        select(Document).where(Document.story_id.in_(list(latest))).order_by(Document.id)
-    )
+    documents = session.scalars(select(Document).where(Document.story_id.in_(list(latest))).order_by(Document.id))
     sources = {s.id: s for s in session.scalars(select(Source))}
     for doc in documents:
         assert doc.story_id is not None

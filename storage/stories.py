@@ -56,9 +56,7 @@ def index_watermark(session: Session) -> tuple[object, ...]:
     """What a cached story index must agree with: documents in stories (count, newest id) and stories
     (count, latest change). A person's merge or split, another process, or a rollback changes it."""
     docs = session.execute(
-        select(func.count(Document.id), func.coalesce(func.max(Document.id), 0)).where(
-            Document.story_id.is_not(None)
-        )
+        select(func.count(Document.id), func.coalesce(func.max(Document.id), 0)).where(Document.story_id.is_not(None))
     ).one()
     stories = session.execute(select(func.count(Story.id), func.max(Story.updated_at))).one()
     return int(docs[0]), int(docs[1]), int(stories[0]), str(stories[1])

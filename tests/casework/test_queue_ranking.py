@@ -49,9 +49,7 @@ def test_each_factor_raises_the_rank() -> None:
 
 
 def test_impact_and_urgency_outweigh_spread() -> None:
-    viral_but_harmless = story(
-        max_level=0, max_impact=0.1, velocity=2.0, spike=True, n_outlets=6, reach=50_000
-    )
+    viral_but_harmless = story(max_level=0, max_impact=0.1, velocity=2.0, spike=True, n_outlets=6, reach=50_000)
     urgent = story(max_level=3, max_impact=0.9, urgent=True)
     assert rank_score(urgent, now=NOW) > rank_score(viral_but_harmless, now=NOW)
 

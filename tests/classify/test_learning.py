@@ -45,9 +45,7 @@ def test_a_decision_changes_the_training_sets(session: Session) -> None:
     before = build_training_sets(None, decided_documents(session), devset=devset)
     assert before.impact == [] and before.agencies == []
 
-    story, _ = _story_with_document(
-        session, "น้ำท่วมขังหน้าโรงเรียนในซอยลาดพร้าว 64 นานสามวัน", "https://example.test/a/1"
-    )
+    story, _ = _story_with_document(session, "น้ำท่วมขังหน้าโรงเรียนในซอยลาดพร้าว 64 นานสามวัน", "https://example.test/a/1")
     cand = Candidate(
         review_day=date(2026, 11, 24), story_id=story.id, rank=1, score=0.9, state=CandidateState.CONFIRMED
     )
@@ -57,9 +55,7 @@ def test_a_decision_changes_the_training_sets(session: Session) -> None:
     drainage = session.scalars(select(Agency).where(Agency.code == "dept-drainage")).one()
     issue.agencies.append(drainage)
     session.add(issue)
-    dismissed_story, _ = _story_with_document(
-        session, "ขายคอนโดย่านลาดพร้าว ราคาพิเศษ", "https://example.test/a/2"
-    )
+    dismissed_story, _ = _story_with_document(session, "ขายคอนโดย่านลาดพร้าว ราคาพิเศษ", "https://example.test/a/2")
     session.add(
         Candidate(
             review_day=date(2026, 11, 24),
@@ -77,9 +73,7 @@ def test_a_decision_changes_the_training_sets(session: Session) -> None:
     labels = {item["text"]: y for item, y in after.impact}
     assert labels["น้ำท่วมขังหน้าโรงเรียนในซอยลาดพร้าว 64 นานสามวัน"] == 1
     assert labels["ขายคอนโดย่านลาดพร้าว ราคาพิเศษ"] == 0
-    assert [codes for _, codes in after.agencies] and all(
-        codes == ["dept-drainage"] for _, codes in after.agencies
-    )
+    assert [codes for _, codes in after.agencies] and all(codes == ["dept-drainage"] for _, codes in after.agencies)
     assert any(y == 1 for _, y in after.relevance)
     assert "decisions" in " ".join(after.notes)
 
@@ -104,9 +98,7 @@ def test_pipeline_scores_with_the_trained_models(session: Session) -> None:
     assert "ถนนทรุด" in score.explanation
 
 
-def test_train_command_says_which_sets_are_missing_and_learns_from_decisions(
-    db_url: str, tmp_path: Path
-) -> None:
+def test_train_command_says_which_sets_are_missing_and_learns_from_decisions(db_url: str, tmp_path: Path) -> None:
     # The command reads the database on its own connection: the decision is committed for real there
     # (each test gets a fresh database).
     with session_scope(db_url) as own:

@@ -13,9 +13,7 @@ from classify.evaluate_stories import SET_DIR, load_set
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     # the installed entry point (``python -m bkkwatch.cli`` would load the CLI module twice)
     bkkwatch = Path(sys.executable).parent / "bkkwatch"
-    return subprocess.run(
-        [str(bkkwatch), "stories", *args], cwd=cwd, capture_output=True, text=True, timeout=120
-    )
+    return subprocess.run([str(bkkwatch), "stories", *args], cwd=cwd, capture_output=True, text=True, timeout=120)
 
 
 def test_one_line_per_valid_input_in_order_with_duplicates_and_stories(tmp_path: Path) -> None:
@@ -62,9 +60,7 @@ def test_one_line_per_valid_input_in_order_with_duplicates_and_stories(tmp_path:
 def test_index_file_continues_across_runs(tmp_path: Path) -> None:
     text = "ไฟส่องถนนหน้ากรมสรรพกรดับเสีย สองเสาต่อเนื่อง ถนนมืดมาก อันตรายต่อคนเดินเท้า"
     (tmp_path / "a.jsonl").write_text(json.dumps({"id": "a", "text": text}, ensure_ascii=False) + "\n")
-    (tmp_path / "b.jsonl").write_text(
-        json.dumps({"id": "b", "text": text + " !!"}, ensure_ascii=False) + "\n"
-    )
+    (tmp_path / "b.jsonl").write_text(json.dumps({"id": "b", "text": text + " !!"}, ensure_ascii=False) + "\n")
     assert run("--input", "a.jsonl", "--output", "a.out", "--index", "idx", cwd=tmp_path).returncode == 0
     assert run("--input", "b.jsonl", "--output", "b.out", "--index", "idx", cwd=tmp_path).returncode == 0
     a = json.loads((tmp_path / "a.out").read_text())
@@ -74,7 +70,5 @@ def test_index_file_continues_across_runs(tmp_path: Path) -> None:
 
 def test_missing_input_is_one_clear_line(tmp_path: Path) -> None:
     done = run("--input", "nope.jsonl", "--output", "out.jsonl", cwd=tmp_path)
-    assert (
-        done.returncode == 2 and "nope.jsonl: no such file" in done.stderr and "Traceback" not in done.stderr
-    )
+    assert done.returncode == 2 and "nope.jsonl: no such file" in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "out.jsonl").exists()

@@ -16,9 +16,7 @@ TEMPLATE = "ยังคงพบรถจักรยานยนต์คั�
 ARI = (13.7797, 100.5446)
 
 
-def report(
-    key: str, text: str, hours: float = 0, point: tuple[float, float] | None = ARI, **kw: object
-) -> Report:
+def report(key: str, text: str, hours: float = 0, point: tuple[float, float] | None = ARI, **kw: object) -> Report:
     return Report(key=key, text=text, when=T0 + timedelta(hours=hours), point=point, **kw)  # type: ignore[arg-type]
 
 
@@ -49,13 +47,9 @@ def test_near_duplicate_found_and_template_elsewhere_is_not() -> None:
 
 def test_exact_url_and_hash_are_duplicates_whatever_the_text() -> None:
     index = DuplicateIndex()
-    index.add(
-        DocPrint("a", shingle_hashes(LIGHTS), T0, None, None), "h1", "https://www.thairath.co.th/news/1"
-    )
+    index.add(DocPrint("a", shingle_hashes(LIGHTS), T0, None, None), "h1", "https://www.thairath.co.th/news/1")
     assert (
-        index.find(
-            DocPrint("b", shingle_hashes(BRIDGE), T0, None, None), None, "https://www.thairath.co.th/news/1"
-        )
+        index.find(DocPrint("b", shingle_hashes(BRIDGE), T0, None, None), None, "https://www.thairath.co.th/news/1")
         == "a"
     )
     assert index.find(DocPrint("c", shingle_hashes(BRIDGE), T0, None, None), "h1") == "a"
@@ -82,9 +76,7 @@ def test_same_text_far_away_is_a_different_story() -> None:
 def test_a_month_later_is_a_new_story_linked_as_recurrence() -> None:
     c = StoryClusterer(open_days=7)
     first = c.add(report("1", LIGHTS))
-    c.add(
-        report("2", BRIDGE, hours=24 * 20, point=(13.7225, 100.4820))
-    )  # time passes, the first story closes
+    c.add(report("2", BRIDGE, hours=24 * 20, point=(13.7225, 100.4820)))  # time passes, the first story closes
     again = c.add(report("3", LIGHTS_2, hours=24 * 31, point=(13.7799, 100.5447)))
     assert again.new_story and again.story != first.story
     assert again.recurrence_of == first.story

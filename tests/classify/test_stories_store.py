@@ -43,9 +43,7 @@ def _story_of(session: Session, document: Document) -> Story:
 def test_reports_become_stories_with_duplicates_and_facts(session: Session) -> None:
     a = _store(session, "https://www.thairath.co.th/news/local/1", FLOOD, 0, "น้ำท่วมอุโมงค์บางเขน", likes=120)
     copy = _store(session, "https://www.dailynews.co.th/news/2", FLOOD, 1, "น้ำท่วมอุโมงค์บางเขน", shares=30)
-    amp = _store(
-        session, "https://www.thairath.co.th/news/local/1/amp?utm_source=x", FLOOD, 1.5, "น้ำท่วมอุโมงค์บางเขน"
-    )
+    amp = _store(session, "https://www.thairath.co.th/news/local/1/amp?utm_source=x", FLOOD, 1.5, "น้ำท่วมอุโมงค์บางเขน")
     rewrite = _store(session, "https://www.khaosod.co.th/news/3", FLOOD_REWRITE, 2, "น้ำท่วมอุโมงค์บางเขน")
     other = _store(session, "https://www.matichon.co.th/news/4", FLOOD_OTHER, 3, "รถติดหน้าอุโมงค์บางเขน")
     ticket = _store(
