@@ -47,7 +47,7 @@ def test_sigkill_then_resume(server: FixtureServer, module_db: str) -> None:
     add_source(module_db, "mirror", "sitemap", f"{server.base}/m/sitemap.xml", concurrency=2)
     env = {**os.environ, "BKKWATCH_DATABASE_URL": module_db, "BKKWATCH_ALLOW_PRIVATE_HOSTS": "1"}
     first = subprocess.Popen(
-        [sys.executable, "-m", "bkkwatch.cli", "crawl", "--source", "mirror"],
+        [sys.executable, "-m", "bkkwatch", "crawl", "--source", "mirror"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

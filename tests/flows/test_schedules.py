@@ -33,6 +33,7 @@ def test_every_flow_has_a_scheduled_deployment_on_the_process_pool() -> None:
         "watch_urgent",
         "watch_answers",
         "monthly_report",
+        "retrain_models",
     }
     for deployment in deployments():
         assert deployment["work_pool"]["name"] == "bkkwatch"
