@@ -20,6 +20,7 @@ def main(argv: list[str]) -> int:
     for name in wanted:
         print(f"== {name} ==", flush=True)
         started = time.perf_counter()
+        sys.argv = [f"bench.{name}"]  # each benchmark parses its own options; run with its defaults
         importlib.import_module(f"bench.{name}").main()
         print(f"({name}: {time.perf_counter() - started:.1f} s)\n", flush=True)
     return 0
