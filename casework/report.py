@@ -12,24 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from bkkwatch.settings import Settings, get_settings
-from bkkwatch.timeutil import BANGKOK, BE_OFFSET
+from bkkwatch.timeutil import BANGKOK, BE_OFFSET, THAI_MONTHS
 from casework.dispatch import Message, Sender, default_sender, deliver_all
 from storage.models import Answer, Clarification, ClarificationState, Issue
-
-THAI_MONTHS = (
-    "มกราคม",
-    "กุมภาพันธ์",
-    "มีนาคม",
-    "เมษายน",
-    "พฤษภาคม",
-    "มิถุนายน",
-    "กรกฎาคม",
-    "สิงหาคม",
-    "กันยายน",
-    "ตุลาคม",
-    "พฤศจิกายน",
-    "ธันวาคม",
-)
 
 
 @dataclass
