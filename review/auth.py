@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from storage.models import Agency, Role, RoleName, User
 
@@ -132,8 +132,13 @@ def reset_password(session: Session, username: str, password: str) -> User:
 
 
 def load_user(session: Session, user_id: int) -> User | None:
-    user = session.scalar(
-        select(User).where(User.id == user_id).options(selectinload(User.roles), selectinload(User.agencies))
+    """The user with roles and agencies, in one query (this runs on every request)."""
+    user = (
+        session.scalars(
+            select(User).where(User.id == user_id).options(joinedload(User.roles), joinedload(User.agencies))
+        )
+        .unique()
+        .one_or_none()
     )
     return user if user is not None and user.active else None
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -29,14 +29,17 @@ from review.app import (
     Reader,
     Triager,
     Who,
+    _lang,
     agency_ids_for,
     agency_map,
     candidate_view,
     clock,
     csrf_token,
     parse_day,
+    row_view,
 )
 from review.i18n import label
+from review.rows import fill_csrf
 from storage import review as queries
 from storage.models import Candidate, ClarificationState, Document, Issue, RoleName, Story, User
 
@@ -142,56 +145,71 @@ def _filters(
     )
 
 
-@router.get("/queue", response_class=HTMLResponse)
-def queue_page(
-    request: Request,
-    db: Db,
-    who: Reader,
-    day: str | None = None,
-    level: str | None = None,
-    agency: str | None = None,
-    district: str | None = None,
-    kind: str | None = None,
-    show: str | None = None,
-    page: Annotated[int, Query(ge=1, le=10000)] = 1,
-) -> HTMLResponse:
-    review_day = parse_day(day)
-    flt = _filters(level, agency, district, kind, show)
-    result = queries.queue_page(db, review_day, flt, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+class QueueQuery:
+    """The queue's query string: day, filters and page (shared by the page and its "more" rows)."""
+
+    def __init__(
+        self,
+        day: str | None = None,
+        level: str | None = None,
+        agency: str | None = None,
+        district: str | None = None,
+        kind: str | None = None,
+        show: str | None = None,
+        page: Annotated[int, Query(ge=1, le=10000)] = 1,
+    ) -> None:
+        self.day, self.page, self.show = parse_day(day), page, show
+        self.flt = _filters(level, agency, district, kind, show)
+        given = {"level": level, "agency": agency, "district": district, "kind": kind, "show": show}
+        self.params = {"day": self.day.isoformat(), **{k: v for k, v in given.items() if v}}
+
+
+def _queue_rows(request: Request, db: Session, who: Who, q: QueueQuery) -> dict[str, Any]:
+    """One page of the queue as rendered rows (see review.rows) and what the pager needs."""
+    result = queries.queue_page(db, q.day, q.flt, limit=PAGE_SIZE, offset=(q.page - 1) * PAGE_SIZE)
     names = agency_map(db)
-    rows = [
-        candidate_view(c, result.urls.get(c.story_id, []), result.kinds.get(c.story_id, []), names) for c in result.rows
+    views = [
+        row_view(r, result.urls.get(r["story_id"], []), result.kinds.get(r["story_id"], []), names) for r in result.rows
     ]
-    params = {
-        k: v
-        for k, v in {
-            "day": review_day.isoformat(),
-            "level": level,
-            "agency": agency,
-            "district": district,
-            "kind": kind,
-            "show": show,
-        }.items()
-        if v
+    lang = _lang(request)
+    t = request.app.state.translators[lang]
+    return {
+        "rows": request.app.state.rows.render(views, lang=lang, can=who.actions, t=t),
+        "names": names,
+        "total": result.total,
+        "page": q.page,
+        "pages": max(1, -(-result.total // PAGE_SIZE)),
+        "shown": min(result.total, (q.page - 1) * PAGE_SIZE + len(views)),
+        "query": urlencode(q.params),
     }
-    pages = max(1, -(-result.total // PAGE_SIZE))
+
+
+@router.get("/queue", response_class=HTMLResponse)
+def queue_page(request: Request, db: Db, who: Reader, q: Annotated[QueueQuery, Depends()]) -> HTMLResponse:
+    found = _queue_rows(request, db, who, q)
     return _render(
         request,
         "queue.html",
         who=who,
-        rows=rows,
-        day=review_day,
-        total=result.total,
-        page=page,
-        pages=pages,
-        flt=flt,
-        show=show,
-        agency_names=sorted(names),
-        query=urlencode(params),
-        prev_day=(review_day - timedelta(days=1)).isoformat(),
-        next_day=(review_day + timedelta(days=1)).isoformat(),
-        day_text=thai_datetime_day(review_day),
+        day=q.day,
+        flt=q.flt,
+        show=q.show,
+        agency_names=sorted(found.pop("names")),
+        prev_day=(q.day - timedelta(days=1)).isoformat(),
+        next_day=(q.day + timedelta(days=1)).isoformat(),
+        day_text=thai_datetime_day(q.day),
+        **found,
     )
+
+
+@router.get("/queue/rows", response_class=HTMLResponse)
+def queue_rows(request: Request, db: Db, who: Reader, q: Annotated[QueueQuery, Depends()]) -> HTMLResponse:
+    """The rows of one page and the "more" link to the next: what HTMX appends to the queue."""
+    found = _queue_rows(request, db, who, q)
+    found.pop("names")
+    t = request.app.state.translators[_lang(request)]
+    html = request.app.state.templates.get_template("_rows.html").render(t=t, **found)
+    return HTMLResponse(fill_csrf(html, csrf_token(request)))
 
 
 def thai_datetime_day(day: Any) -> str:
@@ -236,7 +254,7 @@ def _row(
                 c=view,
                 t=lambda key: label(key, lang),
                 csrf=csrf_token(request),
-                who=who,
+                can=who.actions,
                 message=message if i == 0 else None,
                 oob=i > 0,
                 agency_names=sorted(names),

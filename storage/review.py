@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import String, cast, exists, func, or_, select
+from sqlalchemy import RowMapping, String, cast, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from storage.models import (
@@ -54,9 +54,25 @@ class QueueFilter:
     open_only: bool = False
 
 
+# What a queue row shows of its candidate.
+_QUEUE_CANDIDATE_COLUMNS = (
+    Candidate.id,
+    Candidate.rank,
+    Candidate.state,
+    Candidate.lock_version,
+    Candidate.review_day,
+    Candidate.score,
+    Candidate.explanation,
+    Candidate.decision_note,
+    Candidate.story_id,
+)
+
+
 @dataclass
 class QueuePage:
-    rows: list[Candidate]
+    """One page of the queue: flat rows (candidate and story columns by name, see ``_QUEUE_*_COLUMNS``)."""
+
+    rows: list[RowMapping]
     total: int
     urls: dict[int, list[str]] = field(default_factory=dict)
     kinds: dict[int, list[str]] = field(default_factory=dict)
@@ -70,14 +86,16 @@ def _json_contains(column: Any, text: str) -> Any:
 
 
 def queue_page(session: Session, day: date, flt: QueueFilter, limit: int = 50, offset: int = 0) -> QueuePage:
-    """One page of the day's candidates in rank order, with the filters applied.
+    """One page of the day's candidates in rank order, with the filters applied in SQL.
 
-    Without a story filter the count and the page read ``candidates`` alone (no join over every
-    story of the day); the stories of the page come with one extra ``IN`` query.
+    Plain columns, no ORM objects: one query for the page (candidates joined to their stories,
+    walking ``ix_candidates_review_day_rank``), one for the count, one for the page's links. With a
+    story filter the matching set is found once and counted in the same query (a window count),
+    since finding it means reading every story of the day.
     """
-    query = select(Candidate).where(Candidate.review_day == day)
+    where = [Candidate.review_day == day]
     if flt.open_only:
-        query = query.where(Candidate.state.in_(OPEN))
+        where.append(Candidate.state.in_(OPEN))
     story_filters = []
     if flt.level is not None:
         story_filters.append(Story.max_level >= flt.level)
@@ -87,19 +105,26 @@ def queue_page(session: Session, day: date, flt: QueueFilter, limit: int = 50, o
         story_filters.append(_json_contains(Story.places, flt.district))
     if flt.kind:
         story_filters.append(exists().where(Document.story_id == Story.id, Document.kind == flt.kind))
-    if story_filters:
-        query = query.join(Story, Story.id == Candidate.story_id).where(*story_filters)
-    total = session.scalar(query.with_only_columns(func.count(Candidate.id)).order_by(None)) or 0
-    rows = list(
-        session.scalars(
-            query.options(selectinload(Candidate.story).load_only(*_QUEUE_STORY_COLUMNS))
-            .order_by(Candidate.rank, Candidate.id)
-            .limit(limit)
-            .offset(offset)
-        )
+    page = (
+        select(*_QUEUE_CANDIDATE_COLUMNS, *(c.label(c.key) for c in _QUEUE_STORY_COLUMNS))
+        .join(Story, Story.id == Candidate.story_id)
+        .where(*where, *story_filters)
+        .order_by(Candidate.rank, Candidate.id)
+        .limit(limit)
+        .offset(offset)
     )
-    page = QueuePage(rows, total)
-    story_ids = [c.story_id for c in rows]
+    if story_filters:
+        rows = [r._mapping for r in session.execute(page.add_columns(func.count().over().label("_total")))]
+        if rows:
+            total = int(rows[0]["_total"])
+        else:  # past the last page: count alone
+            count = select(func.count(Candidate.id)).join(Story, Story.id == Candidate.story_id)
+            total = session.scalar(count.where(*where, *story_filters)) or 0
+    else:
+        total = session.scalar(select(func.count(Candidate.id)).where(*where)) or 0
+        rows = [r._mapping for r in session.execute(page)]
+    result = QueuePage(rows, total)
+    story_ids = [r["story_id"] for r in rows]
     if story_ids:
         for story_id, url, kind in session.execute(
             select(Document.story_id, Document.url, Document.kind)
@@ -107,11 +132,11 @@ def queue_page(session: Session, day: date, flt: QueueFilter, limit: int = 50, o
             .order_by(Document.story_id, Document.published_at, Document.id)
         ):
             assert story_id is not None
-            page.urls.setdefault(story_id, []).append(url)
-            kinds = page.kinds.setdefault(story_id, [])
+            result.urls.setdefault(story_id, []).append(url)
+            kinds = result.kinds.setdefault(story_id, [])
             if kind not in kinds:
                 kinds.append(kind)
-    return page
+    return result
 
 
 def candidate_of_day_by_rank(session: Session, day: date, rank: int) -> Candidate | None:
