@@ -1,7 +1,8 @@
 """The review web app under load: the queue page and the confirm action, 10,000 candidates in PostgreSQL.
 
 A fresh PostgreSQL database gets 10,000 stories (one document each) queued for one review day; the
-app runs under uvicorn in its own process on 127.0.0.1; 20 concurrent httpx clients (one logged-in
+app runs as deployed, ``bkkwatch serve --workers 2`` (uvicorn processes sharing one socket) on
+127.0.0.1, in its own process tree; 20 concurrent httpx clients (one logged-in
 session) call, in turn, a trivial ``/healthz`` (the baseline), the queue page (first page of 50, and
 a filtered page) and the confirm action (each client confirms its own candidates). Prints p50/p95
 latency, throughput, peak memory and the ratio of each to the baseline. Target: p95 < 150 ms.
@@ -32,7 +33,7 @@ from bench.common import max_rss_mb, table
 POSTGRES_URL = os.environ.get("BKKWATCH_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 CANDIDATES = 10_000
 CLIENTS = 20
-WORKERS = int(os.environ.get("BKKWATCH_BENCH_WORKERS", "2"))  # uvicorn processes: one per core here
+WORKERS = int(os.environ.get("BKKWATCH_BENCH_WORKERS", "2"))  # server processes: one per core here
 ROUNDS = {"healthz": 15, "queue": 8, "queue filtered": 4, "confirm": 6}
 PASSWORD = "bench-password-long"
 ROOT = Path(__file__).resolve().parents[1]
@@ -124,6 +125,13 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
 def _peak_rss_mb(pid: int) -> float:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -136,7 +144,8 @@ def _peak_rss_mb(pid: int) -> float:
 
 async def _run(bases: list[str], day: date, agency_id: int, candidate_ids: list[int]) -> dict[str, list[float]]:
     limits = httpx.Limits(max_connections=CLIENTS + 5)
-    # One cookie jar: the session cookie is signed with the key all server processes share.
+    # One cookie jar: the session cookie is signed with the key all server processes share. Each of the
+    # CLIENTS coroutines holds its own keep-alive connection; the kernel spreads them over the workers.
     async with httpx.AsyncClient(base_url=bases[0], limits=limits, timeout=60) as client:
         login_page = await client.get("/login")
         token = re.search(r'name="csrf_token" value="([^"]+)"', login_page.text).group(1)  # type: ignore[union-attr]
@@ -148,7 +157,7 @@ async def _run(bases: list[str], day: date, agency_id: int, candidate_ids: list[
         timings: dict[str, list[float]] = {name: [] for name in ROUNDS}
 
         async def timed(name: str, method: str, url: str, n: int = 0, **kwargs: object) -> None:
-            target = bases[n % len(bases)] + url  # client n talks to server process n mod WORKERS
+            target = bases[n % len(bases)] + url
             started = time.perf_counter()
             response = await client.request(method, target, **kwargs)  # type: ignore[arg-type]
             timings[name].append((time.perf_counter() - started) * 1000)
@@ -234,34 +243,30 @@ def main() -> None:
             "BKKWATCH_SECRET_KEY": uuid.uuid4().hex,
             "BKKWATCH_SECURE_COOKIES": "0",
         }
-        # WORKERS single-process servers on their own ports, clients spread across them (as behind a
-        # proxy). Not `uvicorn --workers`: its shared socket leaves TCP_NODELAY off (socket proto 0),
-        # and Nagle with delayed ACKs adds ~40 ms to every small response.
-        bases = []
-        for _ in range(WORKERS):
-            port = _free_port()
-            servers.append(
-                subprocess.Popen(
-                    [
-                        sys.executable,
-                        "-m",
-                        "uvicorn",
-                        "review.app:create_app",
-                        "--factory",
-                        "--host",
-                        "127.0.0.1",
-                        "--port",
-                        str(port),
-                        "--log-level",
-                        "warning",
-                        "--no-access-log",
-                    ],
-                    cwd=ROOT,
-                    env=env,
-                )
+        # The server as it is deployed: `bkkwatch serve --workers N`, N processes on one listening socket.
+        port = _free_port()
+        servers.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "bkkwatch",
+                    "serve",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--workers",
+                    str(WORKERS),
+                    "--insecure-cookies",
+                ],
+                cwd=ROOT,
+                env=env,
+                stderr=subprocess.DEVNULL,
             )
-            bases.append(f"http://127.0.0.1:{port}")
-        deadline = time.monotonic() + 60
+        )
+        bases = [f"http://127.0.0.1:{port}"]
+        deadline = time.monotonic() + 120
         for base in bases:
             while True:
                 try:
@@ -269,10 +274,14 @@ def main() -> None:
                         break
                 except httpx.HTTPError:
                     pass
-                if time.monotonic() > deadline:
+                if time.monotonic() > deadline or servers[0].poll() is not None:
                     raise RuntimeError("the server did not start")
                 time.sleep(0.2)
+        time.sleep(2)  # every worker up, not only the first
+        load_before = os.getloadavg()
         timings = asyncio.run(_run(bases, day, int(agency_id or 1), candidate_ids))
+        load_after = os.getloadavg()
+        workers = _children(servers[0].pid)
         phases = timings.pop("_phases")
         base_p50 = statistics.median(timings["healthz"])
         base_one = statistics.median(timings["healthz, 1 client"])
@@ -290,7 +299,10 @@ def main() -> None:
                     "-" if label.startswith("healthz") else ("yes" if p95 < 150 else "NO"),
                 )
             )
-        print(f"{CLIENTS} concurrent clients, {WORKERS} uvicorn processes, {CANDIDATES:,} candidates for {day}")
+        print(
+            f"{CLIENTS} concurrent clients, `bkkwatch serve --workers {WORKERS}`, {CANDIDATES:,} candidates for {day}; "
+            f"load average before {load_before[0]:.1f}, after {load_after[0]:.1f} ({os.cpu_count()} cores)"
+        )
         print(table(rows, ("request", "n", "p50 ms", "p95 ms", "max ms", "p50 vs healthz", "p95<150ms")))
         total = sum(len(v) for v in timings.values())
         print(
@@ -299,13 +311,17 @@ def main() -> None:
             f"confirms {len(timings['confirm']) / phases[2]:.0f} req/s ({total} requests)"
         )
         print(
-            f"peak memory: server process {max(_peak_rss_mb(p.pid) for p in servers):.0f} MB RSS, "
+            f"peak memory: server process {max([_peak_rss_mb(p) for p in workers] or [0.0]):.0f} MB RSS, "
             f"load generator {max_rss_mb():.0f} MB RSS"
         )
     finally:
         for process in servers:
             process.terminate()
-            process.wait(10)
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(10)
         from storage.db import dispose_engines
 
         dispose_engines()

@@ -42,7 +42,7 @@ from review import auth
 from review.i18n import LABELS, label
 from review.rows import RowCache, fill_csrf
 from storage.db import session_factory
-from storage.models import Agency, Candidate, Issue, RoleName, Story, User
+from storage.models import Agency, Candidate, Issue, RoleName, Story
 
 HERE = Path(__file__).resolve().parent
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -74,7 +74,7 @@ class CsrfFailed(Exception):
 
 @dataclass
 class Who:
-    user: User
+    user: auth.Principal
     roles: set[RoleName]
     scope: set[int] | None  # agency ids; None = all
 
@@ -136,14 +136,14 @@ async def csrf_protect(request: Request) -> None:
 
 def current(request: Request, db: Db) -> Who:
     user_id = request.session.get("uid")
-    user = auth.load_user(db, int(user_id)) if isinstance(user_id, int) else None
+    user = auth.load_principal(db, int(user_id)) if isinstance(user_id, int) else None
     if user is None or request.session.get("pw") != auth.password_mark(user):
         raise LoginRequired()  # unknown, deactivated, or the password changed since this login
     return Who(user, auth.role_names(user), auth.agency_scope(user))
 
 
 def needs(what: str) -> Any:
-    def dependency(who: Annotated[Who, Depends(current)]) -> Who:
+    async def dependency(who: Annotated[Who, Depends(current)]) -> Who:  # no I/O: no thread needed
         if not who.can(what):
             raise Forbidden()
         return who

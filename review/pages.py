@@ -150,18 +150,31 @@ class QueueQuery:
 
     def __init__(
         self,
-        day: str | None = None,
-        level: str | None = None,
-        agency: str | None = None,
-        district: str | None = None,
-        kind: str | None = None,
-        show: str | None = None,
-        page: Annotated[int, Query(ge=1, le=10000)] = 1,
+        day: str | None,
+        level: str | None,
+        agency: str | None,
+        district: str | None,
+        kind: str | None,
+        show: str | None,
+        page: int,
     ) -> None:
         self.day, self.page, self.show = parse_day(day), page, show
         self.flt = _filters(level, agency, district, kind, show)
         given = {"level": level, "agency": agency, "district": district, "kind": kind, "show": show}
         self.params = {"day": self.day.isoformat(), **{k: v for k, v in given.items() if v}}
+
+
+async def queue_query(
+    day: str | None = None,
+    level: str | None = None,
+    agency: str | None = None,
+    district: str | None = None,
+    kind: str | None = None,
+    show: str | None = None,
+    page: Annotated[int, Query(ge=1, le=10000)] = 1,
+) -> QueueQuery:
+    """The query string (no I/O, so no worker thread)."""
+    return QueueQuery(day, level, agency, district, kind, show, page)
 
 
 def _queue_rows(request: Request, db: Session, who: Who, q: QueueQuery) -> dict[str, Any]:
@@ -185,7 +198,7 @@ def _queue_rows(request: Request, db: Session, who: Who, q: QueueQuery) -> dict[
 
 
 @router.get("/queue", response_class=HTMLResponse)
-def queue_page(request: Request, db: Db, who: Reader, q: Annotated[QueueQuery, Depends()]) -> HTMLResponse:
+def queue_page(request: Request, db: Db, who: Reader, q: Annotated[QueueQuery, Depends(queue_query)]) -> HTMLResponse:
     found = _queue_rows(request, db, who, q)
     return _render(
         request,
@@ -203,7 +216,7 @@ def queue_page(request: Request, db: Db, who: Reader, q: Annotated[QueueQuery, D
 
 
 @router.get("/queue/rows", response_class=HTMLResponse)
-def queue_rows(request: Request, db: Db, who: Reader, q: Annotated[QueueQuery, Depends()]) -> HTMLResponse:
+def queue_rows(request: Request, db: Db, who: Reader, q: Annotated[QueueQuery, Depends(queue_query)]) -> HTMLResponse:
     """The rows of one page and the "more" link to the next: what HTMX appends to the queue."""
     found = _queue_rows(request, db, who, q)
     found.pop("names")
@@ -421,7 +434,7 @@ def issues_page(request: Request, db: Db, who: Reader, show: str | None = None) 
 def agency_page(request: Request, db: Db, who: Answerer) -> HTMLResponse:
     views = queries.issues_with_details(db, agency_ids=who.scope)
     rows = [(v, clock(v.issue)) for v in views]
-    mine = who.user.agencies if who.scope is not None else []
+    mine = sorted(queries.agencies_by_id(db, who.scope).values(), key=lambda a: a.name_th) if who.scope else []
     return _render(request, "issues.html", who=who, rows=rows, show=None, agency_view=True, mine=mine)
 
 
