@@ -142,7 +142,50 @@ def _peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
-async def _run(bases: list[str], day: date, agency_id: int, candidate_ids: list[int]) -> dict[str, list[float]]:
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of one process so far (0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / _TICK
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def _postgres_backends(database: str) -> list[int]:
+    """The PostgreSQL server processes serving ``database`` (their title names it)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            if title.startswith("postgres:") and f" {database} " in title:
+                found.append(int(entry.name))
+    return found
+
+
+class CpuMeter:
+    """CPU time spent by the server processes, the PostgreSQL backends and this load generator."""
+
+    def __init__(self, server_pids: list[int], database: str) -> None:
+        self.server_pids, self.database = server_pids, database
+
+    def snapshot(self) -> dict[str, float]:
+        backends = _postgres_backends(self.database)
+        return {
+            "server": sum(_cpu_seconds(p) for p in self.server_pids),
+            "postgres": sum(_cpu_seconds(p) for p in backends),
+            "client": time.process_time(),
+        }
+
+
+async def _run(
+    bases: list[str], day: date, agency_id: int, candidate_ids: list[int], meter: CpuMeter
+) -> tuple[dict[str, list[float]], dict[str, dict[str, float]]]:
     limits = httpx.Limits(max_connections=CLIENTS + 5)
     # One cookie jar: the session cookie is signed with the key all server processes share. Each of the
     # CLIENTS coroutines holds its own keep-alive connection; the kernel spreads them over the workers.
@@ -201,12 +244,16 @@ async def _run(bases: list[str], day: date, agency_id: int, candidate_ids: list[
             )
 
         phases: dict[str, float] = {}
+        cpu: dict[str, dict[str, float]] = {}
         for name, job in (("healthz", worker), ("queue", queue_worker), ("confirm", confirm_worker)):
+            before = meter.snapshot()
             started = time.perf_counter()
             await asyncio.gather(*(job(n) for n in range(CLIENTS)))
             phases[name] = time.perf_counter() - started
+            after = meter.snapshot()
+            cpu[name] = {k: after[k] - before[k] for k in after}
         timings["_phases"] = [phases["healthz"], phases["queue"], phases["confirm"]]
-        return timings
+        return timings, cpu
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -279,9 +326,10 @@ def main() -> None:
                 time.sleep(0.2)
         time.sleep(2)  # every worker up, not only the first
         load_before = os.getloadavg()
-        timings = asyncio.run(_run(bases, day, int(agency_id or 1), candidate_ids))
-        load_after = os.getloadavg()
         workers = _children(servers[0].pid)
+        meter = CpuMeter([servers[0].pid, *workers], name)
+        timings, cpu = asyncio.run(_run(bases, day, int(agency_id or 1), candidate_ids, meter))
+        load_after = os.getloadavg()
         phases = timings.pop("_phases")
         base_p50 = statistics.median(timings["healthz"])
         base_one = statistics.median(timings["healthz, 1 client"])
@@ -309,6 +357,21 @@ def main() -> None:
             f"throughput: healthz {len(timings['healthz']) / phases[0]:.0f} req/s, "
             f"queue pages {(len(timings['queue']) + len(timings['queue filtered'])) / phases[1]:.0f} req/s, "
             f"confirms {len(timings['confirm']) / phases[2]:.0f} req/s ({total} requests)"
+        )
+        # CPU per request does not depend on what else the machine runs (latency under load does):
+        # with C clients busy and K cores, latency is about C x (CPU per request) / K.
+        counts = {
+            "healthz": len(timings["healthz"]),
+            "queue": len(timings["queue"]) + len(timings["queue filtered"]),
+            "confirm": len(timings["confirm"]),
+        }
+        print(
+            "CPU per request (ms; server processes / PostgreSQL / load generator): "
+            + ", ".join(
+                f"{phase} {c['server'] * 1000 / counts[phase]:.1f} / {c['postgres'] * 1000 / counts[phase]:.1f} / "
+                f"{c['client'] * 1000 / counts[phase]:.1f}"
+                for phase, c in cpu.items()
+            )
         )
         print(
             f"peak memory: server process {max([_peak_rss_mb(p) for p in workers] or [0.0]):.0f} MB RSS, "

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
@@ -39,7 +40,7 @@ from review.app import (
     row_view,
 )
 from review.i18n import label
-from review.rows import fill_csrf
+from review.rows import RowCache, fill_csrf
 from storage import review as queries
 from storage.models import Candidate, ClarificationState, Document, Issue, RoleName, Story, User
 
@@ -179,20 +180,32 @@ async def queue_query(
 
 def _queue_rows(request: Request, db: Session, who: Who, q: QueueQuery) -> dict[str, Any]:
     """One page of the queue as rendered rows (see review.rows) and what the pager needs."""
-    result = queries.queue_page(db, q.day, q.flt, limit=PAGE_SIZE, offset=(q.page - 1) * PAGE_SIZE)
+    versions = queries.queue_versions(db, q.day, q.flt, limit=PAGE_SIZE, offset=(q.page - 1) * PAGE_SIZE)
     names = agency_map(db)
-    views = [
-        row_view(r, result.urls.get(r["story_id"], []), result.kinds.get(r["story_id"], []), names) for r in result.rows
-    ]
     lang = _lang(request)
     t = request.app.state.translators[lang]
+    can = who.actions
+    cache: RowCache = request.app.state.rows
+    shown_with = (lang, tuple(sorted(can.items())), hash(frozenset(names.items())))
+    keys = [(shown_with, queries.version_key(v)) for v in versions.rows]
+    rows: list[Markup | None] = [cache.get(k) for k in keys]
+    missing = [v["id"] for v, html in zip(versions.rows, rows, strict=True) if html is None]
+    if missing:
+        full = queries.queue_rows(db, missing)
+        views = {
+            r["id"]: row_view(r, full.urls.get(r["story_id"], []), full.kinds.get(r["story_id"], []), names)
+            for r in full.rows
+        }
+        for i, (v, key) in enumerate(zip(versions.rows, keys, strict=True)):
+            if rows[i] is None and v["id"] in views:  # (a row deleted meanwhile is left out)
+                rows[i] = cache.render(key, views[v["id"]], can=can, t=t)
     return {
-        "rows": request.app.state.rows.render(views, lang=lang, can=who.actions, t=t),
+        "rows": [html for html in rows if html is not None],
         "names": names,
-        "total": result.total,
+        "total": versions.total,
         "page": q.page,
-        "pages": max(1, -(-result.total // PAGE_SIZE)),
-        "shown": min(result.total, (q.page - 1) * PAGE_SIZE + len(views)),
+        "pages": max(1, -(-versions.total // PAGE_SIZE)),
+        "shown": min(versions.total, (q.page - 1) * PAGE_SIZE + len(rows)),
         "query": urlencode(q.params),
     }
 

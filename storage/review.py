@@ -85,14 +85,25 @@ def _json_contains(column: Any, text: str) -> Any:
     return or_(as_text.contains(text, autoescape=True), as_text.contains(escaped, autoescape=True))
 
 
-def queue_page(session: Session, day: date, flt: QueueFilter, limit: int = 50, offset: int = 0) -> QueuePage:
-    """One page of the day's candidates in rank order, with the filters applied in SQL.
+# What tells whether a queue row changed: a decision bumps the candidate's lock_version and
+# updated_at, a re-rank its updated_at, re-clustering its story's updated_at (TimestampMixin).
+_QUEUE_VERSION_COLUMNS = (
+    Candidate.id,
+    Candidate.rank,
+    Candidate.lock_version,
+    Candidate.updated_at,
+    Candidate.story_id,
+    Story.updated_at.label("story_updated_at"),
+    Story.n_documents,
+)
 
-    Plain columns, no ORM objects: one query for the page (candidates joined to their stories,
-    walking ``ix_candidates_review_day_rank``), one for the count, one for the page's links. With a
-    story filter the matching set is found once and counted in the same query (a window count),
-    since finding it means reading every story of the day.
-    """
+
+def version_key(row: RowMapping) -> tuple[Any, ...]:
+    """A row of :func:`queue_versions` as a hashable version (without the window count)."""
+    return tuple(row[c.key] for c in _QUEUE_VERSION_COLUMNS)
+
+
+def _queue_where(day: date, flt: QueueFilter) -> tuple[list[Any], list[Any]]:
     where = [Candidate.review_day == day]
     if flt.open_only:
         where.append(Candidate.state.in_(OPEN))
@@ -105,8 +116,19 @@ def queue_page(session: Session, day: date, flt: QueueFilter, limit: int = 50, o
         story_filters.append(_json_contains(Story.places, flt.district))
     if flt.kind:
         story_filters.append(exists().where(Document.story_id == Story.id, Document.kind == flt.kind))
+    return where, story_filters
+
+
+def _ranked(session: Session, columns: Any, day: date, flt: QueueFilter, limit: int, offset: int) -> QueuePage:
+    """The page's rows with ``columns`` and the total, filters applied in SQL.
+
+    The page walks ``ix_candidates_review_day_rank`` (candidates joined to their stories); the count
+    reads ``candidates`` alone. With a story filter the matching set is found once and counted in
+    the same query (a window count), since finding it means reading every story of the day.
+    """
+    where, story_filters = _queue_where(day, flt)
     page = (
-        select(*_QUEUE_CANDIDATE_COLUMNS, *(c.label(c.key) for c in _QUEUE_STORY_COLUMNS))
+        select(*columns)
         .join(Story, Story.id == Candidate.story_id)
         .where(*where, *story_filters)
         .order_by(Candidate.rank, Candidate.id)
@@ -123,8 +145,11 @@ def queue_page(session: Session, day: date, flt: QueueFilter, limit: int = 50, o
     else:
         total = session.scalar(select(func.count(Candidate.id)).where(*where)) or 0
         rows = [r._mapping for r in session.execute(page)]
-    result = QueuePage(rows, total)
-    story_ids = [r["story_id"] for r in rows]
+    return QueuePage(rows, total)
+
+
+def _with_links(session: Session, page: QueuePage) -> QueuePage:
+    story_ids = [r["story_id"] for r in page.rows]
     if story_ids:
         for story_id, url, kind in session.execute(
             select(Document.story_id, Document.url, Document.kind)
@@ -132,11 +157,41 @@ def queue_page(session: Session, day: date, flt: QueueFilter, limit: int = 50, o
             .order_by(Document.story_id, Document.published_at, Document.id)
         ):
             assert story_id is not None
-            result.urls.setdefault(story_id, []).append(url)
-            kinds = result.kinds.setdefault(story_id, [])
+            page.urls.setdefault(story_id, []).append(url)
+            kinds = page.kinds.setdefault(story_id, [])
             if kind not in kinds:
                 kinds.append(kind)
-    return result
+    return page
+
+
+_QUEUE_ROW_COLUMNS = (*_QUEUE_CANDIDATE_COLUMNS, *(c.label(c.key) for c in _QUEUE_STORY_COLUMNS))
+
+
+def queue_page(session: Session, day: date, flt: QueueFilter, limit: int = 50, offset: int = 0) -> QueuePage:
+    """One page of the day's candidates in rank order, every column a row shows, with their links."""
+    return _with_links(session, _ranked(session, _QUEUE_ROW_COLUMNS, day, flt, limit, offset))
+
+
+def queue_versions(session: Session, day: date, flt: QueueFilter, limit: int = 50, offset: int = 0) -> QueuePage:
+    """One page of the queue as narrow version rows (``_QUEUE_VERSION_COLUMNS``): enough to tell
+    which rows a cache already holds; :func:`queue_rows` reads the rest."""
+    return _ranked(session, _QUEUE_VERSION_COLUMNS, day, flt, limit, offset)
+
+
+def queue_rows(session: Session, candidate_ids: list[int]) -> QueuePage:
+    """Every column a queue row shows, with links, for these candidates (in rank order)."""
+    if not candidate_ids:
+        return QueuePage([], 0)
+    rows = [
+        r._mapping
+        for r in session.execute(
+            select(*_QUEUE_ROW_COLUMNS)
+            .join(Story, Story.id == Candidate.story_id)
+            .where(Candidate.id.in_(candidate_ids))
+            .order_by(Candidate.rank, Candidate.id)
+        )
+    ]
+    return _with_links(session, QueuePage(rows, len(rows)))
 
 
 def candidate_of_day_by_rank(session: Session, day: date, rank: int) -> Candidate | None:
