@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import timedelta
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
@@ -165,17 +166,28 @@ class QueueQuery:
         self.params = {"day": self.day.isoformat(), **{k: v for k, v in given.items() if v}}
 
 
-async def queue_query(
-    day: str | None = None,
-    level: str | None = None,
-    agency: str | None = None,
-    district: str | None = None,
-    kind: str | None = None,
-    show: str | None = None,
-    page: Annotated[int, Query(ge=1, le=10000)] = 1,
-) -> QueueQuery:
-    """The query string (no I/O, so no worker thread)."""
-    return QueueQuery(day, level, agency, district, kind, show, page)
+async def queue_query(request: Request) -> QueueQuery:
+    """The query string, read by hand: no I/O (so no worker thread) and none of FastAPI's per-parameter work."""
+    given = request.query_params
+    page = given.get("page") or "1"
+    if not page.isdigit() or not 1 <= int(page) <= 10000:
+        raise HTTPException(422, f"page {page!r}: expected a number from 1 to 10000")
+    return QueueQuery(
+        given.get("day"),
+        given.get("level"),
+        given.get("agency"),
+        given.get("district"),
+        given.get("kind"),
+        given.get("show"),
+        int(page),
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _datalist(names: tuple[str, ...]) -> Markup:
+    """The agency names the filter and confirm forms suggest (the same for every page)."""
+    options = "".join(f'<option value="{escape(n)}">' for n in names)
+    return Markup(f'<datalist id="agency-names">{options}</datalist>')
 
 
 def _queue_rows(request: Request, db: Session, who: Who, q: QueueQuery) -> dict[str, Any]:
@@ -200,7 +212,7 @@ def _queue_rows(request: Request, db: Session, who: Who, q: QueueQuery) -> dict[
             if rows[i] is None and v["id"] in views:  # (a row deleted meanwhile is left out)
                 rows[i] = cache.render(key, views[v["id"]], can=can, t=t)
     return {
-        "rows": [html for html in rows if html is not None],
+        "rows": Markup("").join(html for html in rows if html is not None),
         "names": names,
         "total": versions.total,
         "page": q.page,
@@ -220,7 +232,7 @@ def queue_page(request: Request, db: Db, who: Reader, q: Annotated[QueueQuery, D
         day=q.day,
         flt=q.flt,
         show=q.show,
-        agency_names=sorted(found.pop("names")),
+        datalist=_datalist(tuple(sorted(found.pop("names")))),
         prev_day=(q.day - timedelta(days=1)).isoformat(),
         next_day=(q.day + timedelta(days=1)).isoformat(),
         day_text=thai_datetime_day(q.day),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import date
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import RowMapping, String, cast, exists, func, or_, select
@@ -98,9 +99,12 @@ _QUEUE_VERSION_COLUMNS = (
 )
 
 
+_VERSION = itemgetter(*(c.key for c in _QUEUE_VERSION_COLUMNS))
+
+
 def version_key(row: RowMapping) -> tuple[Any, ...]:
     """A row of :func:`queue_versions` as a hashable version (without the window count)."""
-    return tuple(row[c.key] for c in _QUEUE_VERSION_COLUMNS)
+    return tuple(_VERSION(row))
 
 
 def _queue_where(day: date, flt: QueueFilter) -> tuple[list[Any], list[Any]]:
