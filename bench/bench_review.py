@@ -1,7 +1,8 @@
 """The review web app under load: the queue page and the confirm action, 10,000 candidates in PostgreSQL.
 
 A fresh PostgreSQL database gets 10,000 stories (one document each) queued for one review day; the
-app runs under uvicorn in its own process on 127.0.0.1; 20 concurrent httpx clients (one logged-in
+app runs as deployed, ``bkkwatch serve --workers 2`` (uvicorn processes sharing one socket) on
+127.0.0.1, in its own process tree; 20 concurrent httpx clients (one logged-in
 session) call, in turn, a trivial ``/healthz`` (the baseline), the queue page (first page of 50, and
 a filtered page) and the confirm action (each client confirms its own candidates). Prints p50/p95
 latency, throughput, peak memory and the ratio of each to the baseline. Target: p95 < 150 ms.
@@ -12,6 +13,7 @@ latency, throughput, peak memory and the ratio of each to the baseline. Target: 
 from __future__ import annotations
 
 import asyncio
+import json as _json
 import os
 import re
 import socket
@@ -22,6 +24,8 @@ import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
 
 import httpx
 from sqlalchemy import create_engine, insert, select, text
@@ -32,7 +36,7 @@ from bench.common import max_rss_mb, table
 POSTGRES_URL = os.environ.get("BKKWATCH_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 CANDIDATES = 10_000
 CLIENTS = 20
-WORKERS = int(os.environ.get("BKKWATCH_BENCH_WORKERS", "2"))  # uvicorn processes: one per core here
+WORKERS = int(os.environ.get("BKKWATCH_BENCH_WORKERS", "2"))  # server processes: one per core here
 ROUNDS = {"healthz": 15, "queue": 8, "queue filtered": 4, "confirm": 6}
 PASSWORD = "bench-password-long"
 ROOT = Path(__file__).resolve().parents[1]
@@ -124,6 +128,13 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
 def _peak_rss_mb(pid: int) -> float:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -134,9 +145,96 @@ def _peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
-async def _run(bases: list[str], day: date, agency_id: int, candidate_ids: list[int]) -> dict[str, list[float]]:
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of one process so far (0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / _TICK
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def _postgres_backends(database: str) -> list[int]:
+    """The PostgreSQL server processes serving ``database`` (their title names it)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            if title.startswith("postgres:") and f" {database} " in title:
+                found.append(int(entry.name))
+    return found
+
+
+class CpuMeter:
+    """CPU time spent by the server processes, the PostgreSQL backends and this load generator."""
+
+    def __init__(self, server_pids: list[int], database: str) -> None:
+        self.server_pids, self.database = server_pids, database
+
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "server": sum(_cpu_seconds(p) for p in self.server_pids),
+            "postgres": {p: _cpu_seconds(p) for p in _postgres_backends(self.database)},
+            "client": time.process_time(),
+        }
+
+    @staticmethod
+    def spent(before: dict[str, Any], after: dict[str, Any]) -> dict[str, float]:
+        """CPU seconds between two snapshots; a backend that started meanwhile counts from zero."""
+        postgres = sum(t - before["postgres"].get(p, 0.0) for p, t in after["postgres"].items())
+        return {
+            "server": after["server"] - before["server"],
+            "postgres": postgres,
+            "client": after["client"] - before["client"],
+        }
+
+
+class Connection:
+    """One keep-alive HTTP/1.1 connection, as a browser tab holds one: a request, then its whole response.
+
+    A dozen lines instead of httpx for the timed requests: on this 2-core machine the load
+    generator shares the CPU with the server it measures, and httpx spends ~2 ms of CPU per request.
+    """
+
+    def __init__(self, host: str, port: int, cookie: str) -> None:
+        self.host, self.port, self.cookie = host, port, cookie
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def request(self, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None) -> int:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        assert self.reader is not None
+        lines = [f"{method} {quote(path, safe='/?=&%')} HTTP/1.1", f"Host: {self.host}:{self.port}"]
+        lines += [f"Cookie: {self.cookie}", f"Content-Length: {len(body)}"]
+        lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
+        self.writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        status = int(head.split(b" ", 2)[1])
+        length = re.search(rb"\r\ncontent-length: *(\d+)", head, re.IGNORECASE)
+        if length is None:
+            raise RuntimeError(f"{method} {path}: no Content-Length in {head[:200]!r}")
+        self.last_body = await self.reader.readexactly(int(length.group(1)))
+        return status
+
+    async def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            await self.writer.wait_closed()
+
+
+async def _run(
+    bases: list[str], day: date, agency_id: int, candidate_ids: list[int], meter: CpuMeter
+) -> tuple[dict[str, list[float]], dict[str, dict[str, float]]]:
     limits = httpx.Limits(max_connections=CLIENTS + 5)
-    # One cookie jar: the session cookie is signed with the key all server processes share.
+    # One cookie jar: the session cookie is signed with the key all server processes share. Each of the
+    # CLIENTS coroutines holds its own keep-alive connection; the kernel spreads them over the workers.
     async with httpx.AsyncClient(base_url=bases[0], limits=limits, timeout=60) as client:
         login_page = await client.get("/login")
         token = re.search(r'name="csrf_token" value="([^"]+)"', login_page.text).group(1)  # type: ignore[union-attr]
@@ -144,16 +242,24 @@ async def _run(bases: list[str], day: date, agency_id: int, candidate_ids: list[
         assert done.status_code == 303, done.text
         csrf = (await client.get("/api/me")).json()["csrf_token"]
         await client.get(f"/queue?day={day}")  # warm up
+        cookie = "; ".join(f"{k}={v}" for k, v in client.cookies.items())
+        where = urlsplit(bases[0])
+        connections = [Connection(where.hostname or "127.0.0.1", where.port or 80, cookie) for _ in range(CLIENTS)]
 
         timings: dict[str, list[float]] = {name: [] for name in ROUNDS}
 
-        async def timed(name: str, method: str, url: str, n: int = 0, **kwargs: object) -> None:
-            target = bases[n % len(bases)] + url  # client n talks to server process n mod WORKERS
+        async def timed(
+            name: str, method: str, url: str, n: int = 0, json: object = None, headers: dict[str, str] | None = None
+        ) -> None:
+            body = b""
+            if json is not None:
+                body = _json.dumps(json).encode()
+                headers = {**(headers or {}), "Content-Type": "application/json"}
             started = time.perf_counter()
-            response = await client.request(method, target, **kwargs)  # type: ignore[arg-type]
+            status = await connections[n].request(method, url, body, headers)
             timings[name].append((time.perf_counter() - started) * 1000)
-            if response.status_code != 200:
-                raise RuntimeError(f"{method} {url}: {response.status_code} {response.text[:200]}")
+            if status != 200:
+                raise RuntimeError(f"{method} {url}: {status} {connections[n].last_body[:200]!r}")
 
         async def worker(n: int) -> None:
             for _ in range(ROUNDS["healthz"]):
@@ -192,12 +298,18 @@ async def _run(bases: list[str], day: date, agency_id: int, candidate_ids: list[
             )
 
         phases: dict[str, float] = {}
+        cpu: dict[str, dict[str, float]] = {}
         for name, job in (("healthz", worker), ("queue", queue_worker), ("confirm", confirm_worker)):
+            before = meter.snapshot()
             started = time.perf_counter()
             await asyncio.gather(*(job(n) for n in range(CLIENTS)))
             phases[name] = time.perf_counter() - started
+            after = meter.snapshot()
+            cpu[name] = meter.spent(before, after)
         timings["_phases"] = [phases["healthz"], phases["queue"], phases["confirm"]]
-        return timings
+        for connection in connections:
+            await connection.close()
+        return timings, cpu
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -234,34 +346,30 @@ def main() -> None:
             "BKKWATCH_SECRET_KEY": uuid.uuid4().hex,
             "BKKWATCH_SECURE_COOKIES": "0",
         }
-        # WORKERS single-process servers on their own ports, clients spread across them (as behind a
-        # proxy). Not `uvicorn --workers`: its shared socket leaves TCP_NODELAY off (socket proto 0),
-        # and Nagle with delayed ACKs adds ~40 ms to every small response.
-        bases = []
-        for _ in range(WORKERS):
-            port = _free_port()
-            servers.append(
-                subprocess.Popen(
-                    [
-                        sys.executable,
-                        "-m",
-                        "uvicorn",
-                        "review.app:create_app",
-                        "--factory",
-                        "--host",
-                        "127.0.0.1",
-                        "--port",
-                        str(port),
-                        "--log-level",
-                        "warning",
-                        "--no-access-log",
-                    ],
-                    cwd=ROOT,
-                    env=env,
-                )
+        # The server as it is deployed: `bkkwatch serve --workers N`, N processes on one listening socket.
+        port = _free_port()
+        servers.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "bkkwatch",
+                    "serve",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--workers",
+                    str(WORKERS),
+                    "--insecure-cookies",
+                ],
+                cwd=ROOT,
+                env=env,
+                stderr=subprocess.DEVNULL,
             )
-            bases.append(f"http://127.0.0.1:{port}")
-        deadline = time.monotonic() + 60
+        )
+        bases = [f"http://127.0.0.1:{port}"]
+        deadline = time.monotonic() + 120
         for base in bases:
             while True:
                 try:
@@ -269,10 +377,15 @@ def main() -> None:
                         break
                 except httpx.HTTPError:
                     pass
-                if time.monotonic() > deadline:
+                if time.monotonic() > deadline or servers[0].poll() is not None:
                     raise RuntimeError("the server did not start")
                 time.sleep(0.2)
-        timings = asyncio.run(_run(bases, day, int(agency_id or 1), candidate_ids))
+        time.sleep(2)  # every worker up, not only the first
+        load_before = os.getloadavg()
+        workers = _children(servers[0].pid)
+        meter = CpuMeter([servers[0].pid, *workers], name)
+        timings, cpu = asyncio.run(_run(bases, day, int(agency_id or 1), candidate_ids, meter))
+        load_after = os.getloadavg()
         phases = timings.pop("_phases")
         base_p50 = statistics.median(timings["healthz"])
         base_one = statistics.median(timings["healthz, 1 client"])
@@ -290,7 +403,10 @@ def main() -> None:
                     "-" if label.startswith("healthz") else ("yes" if p95 < 150 else "NO"),
                 )
             )
-        print(f"{CLIENTS} concurrent clients, {WORKERS} uvicorn processes, {CANDIDATES:,} candidates for {day}")
+        print(
+            f"{CLIENTS} concurrent clients, `bkkwatch serve --workers {WORKERS}`, {CANDIDATES:,} candidates for {day}; "
+            f"load average before {load_before[0]:.1f}, after {load_after[0]:.1f} ({os.cpu_count()} cores)"
+        )
         print(table(rows, ("request", "n", "p50 ms", "p95 ms", "max ms", "p50 vs healthz", "p95<150ms")))
         total = sum(len(v) for v in timings.values())
         print(
@@ -298,14 +414,33 @@ def main() -> None:
             f"queue pages {(len(timings['queue']) + len(timings['queue filtered'])) / phases[1]:.0f} req/s, "
             f"confirms {len(timings['confirm']) / phases[2]:.0f} req/s ({total} requests)"
         )
+        # CPU per request does not depend on what else the machine runs (latency under load does):
+        # with C clients busy and K cores, latency is about C x (CPU per request) / K.
+        counts = {
+            "healthz": len(timings["healthz"]),
+            "queue": len(timings["queue"]) + len(timings["queue filtered"]),
+            "confirm": len(timings["confirm"]),
+        }
         print(
-            f"peak memory: server process {max(_peak_rss_mb(p.pid) for p in servers):.0f} MB RSS, "
+            "CPU per request (ms; server processes / PostgreSQL / load generator): "
+            + ", ".join(
+                f"{phase} {c['server'] * 1000 / counts[phase]:.1f} / {c['postgres'] * 1000 / counts[phase]:.1f} / "
+                f"{c['client'] * 1000 / counts[phase]:.1f}"
+                for phase, c in cpu.items()
+            )
+        )
+        print(
+            f"peak memory: server process {max([_peak_rss_mb(p) for p in workers] or [0.0]):.0f} MB RSS, "
             f"load generator {max_rss_mb():.0f} MB RSS"
         )
     finally:
         for process in servers:
             process.terminate()
-            process.wait(10)
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(10)
         from storage.db import dispose_engines
 
         dispose_engines()

@@ -2,4 +2,5 @@
 
 from bkkwatch.cli import main
 
-main()
+if __name__ == "__main__":  # not when a `serve --workers` process re-imports the main module
+    main()

@@ -100,9 +100,25 @@ def users_list() -> None:
             out.print(f"{user.username}\t{roles}\t{agencies}\t{'' if user.active else 'inactive'}")
 
 
+def default_workers() -> int:
+    """One server process per CPU core this process may use, at most 8."""
+    import os
+
+    return max(1, min(8, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
+
+
 def serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port")] = 8000,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=64,
+            help="server processes sharing the port (default: one per CPU core, at most 8); "
+            "they share sessions through BKKWATCH_SECRET_KEY",
+        ),
+    ] = None,
     insecure_cookies: Annotated[
         bool,
         typer.Option(
@@ -114,10 +130,12 @@ def serve(
     """Serve the review web app (uvicorn)."""
     from bkkwatch.cli import _ready
 
-    run_server(_ready(), host, port, secure_cookies=not insecure_cookies)
+    run_server(_ready(), host, port, secure_cookies=not insecure_cookies, workers=workers or default_workers())
 
 
-def run_server(database_url: str, host: str, port: int, secure_cookies: bool = True) -> None:
+def run_server(database_url: str, host: str, port: int, secure_cookies: bool = True, workers: int = 1) -> None:
+    """The web app on host:port: in this process, or in ``workers`` processes sharing one listening socket."""
+    import os
     import socket
 
     import uvicorn
@@ -125,16 +143,38 @@ def run_server(database_url: str, host: str, port: int, secure_cookies: bool = T
     from bkkwatch.cli import err, fail
     from review.app import create_app
 
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # IPPROTO_TCP, not 0: asyncio turns TCP_NODELAY on only for sockets that say they are TCP, and
+    # without it every small response waits ~40 ms for the client's delayed ACK (Nagle).
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
-        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            probe.bind((host, port))
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
     except OSError as exc:
+        sock.close()
         fail(f"--host {host} --port {port}: cannot listen there ({exc.strerror}); choose another --port")
+    sock.listen(2048)
+    sock.set_inheritable(True)
 
-    app = create_app(database_url, secure_cookies=secure_cookies)
-    err.print(f"review web app on http://{host}:{port}/ (Ctrl-C stops it)")
-    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=True)
+    err.print(
+        f"review web app on http://{host}:{port}/ ({workers} process{'es' if workers > 1 else ''}; Ctrl-C stops it)"
+    )
+    if workers == 1:
+        app = create_app(database_url, secure_cookies=secure_cookies)
+        config = uvicorn.Config(app, log_level="warning", proxy_headers=True)
+        uvicorn.Server(config).run(sockets=[sock])
+        return
+    from uvicorn.supervisors import Multiprocess
+
+    # The worker processes build the app themselves (review.app:create_app) from the environment:
+    # the same database, cookie setting and session key in each, so any of them serves any session.
+    os.environ["BKKWATCH_DATABASE_URL"] = database_url
+    os.environ["BKKWATCH_SECURE_COOKIES"] = "1" if secure_cookies else "0"
+    os.environ.setdefault("BKKWATCH_SECRET_KEY", secrets.token_urlsafe(48))
+    config = uvicorn.Config(
+        "review.app:create_app", factory=True, workers=workers, log_level="warning", proxy_headers=True
+    )
+    Multiprocess(config, sockets=[sock]).run()
 
 
 def demo_user(database_url: str) -> tuple[str, str]:

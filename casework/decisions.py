@@ -125,16 +125,18 @@ def story_record(story: Story) -> dict[str, Any]:
     }
 
 
-def issue_record(session: Session, issue: Issue) -> dict[str, Any]:
-    agency_ids = (
-        list(
-            session.scalars(
-                select(IssueAgency.agency_id).where(IssueAgency.issue_id == issue.id).order_by(IssueAgency.position)
+def issue_record(session: Session, issue: Issue, agency_ids: list[int] | None = None) -> dict[str, Any]:
+    """The issue as the audit log keeps it; ``agency_ids`` when the caller has just written them."""
+    if agency_ids is None:
+        agency_ids = (
+            list(
+                session.scalars(
+                    select(IssueAgency.agency_id).where(IssueAgency.issue_id == issue.id).order_by(IssueAgency.position)
+                )
             )
+            if issue.id
+            else []
         )
-        if issue.id
-        else []
-    )
     return {
         "state": issue.state.value,
         "story_id": issue.story_id,
@@ -276,11 +278,11 @@ def confirm(
         raise StaleDecision("เรื่องนี้เป็นประเด็นอยู่แล้ว (this story already is an issue)")
     before = candidate_record(candidate)
     now = _now()
-    story = session.get(Story, candidate.story_id)
+    title = session.scalar(select(Story.title).where(Story.id == candidate.story_id))
     issue = Issue(
         candidate_id=candidate.id,
         story_id=candidate.story_id,
-        title=story.title if story else "",
+        title=title or "",
         note=note,
         urgent=urgent,
         state=IssueState.CONFIRMED,
@@ -290,12 +292,11 @@ def confirm(
     )
     session.add(issue)
     _decide(candidate, actor, CandidateState.CONFIRMED, note)
-    _flush(session)
+    _flush(session)  # the candidate's version check, and the issue's id
     for position, agency_id in enumerate(ordered):
         session.add(IssueAgency(issue_id=issue.id, agency_id=agency_id, position=position))
-    _flush(session)
     audit(session, actor, "confirm", "candidate", candidate.id, before, candidate_record(candidate), note)
-    audit(session, actor, "create", "issue", issue.id, None, issue_record(session, issue), note)
+    audit(session, actor, "create", "issue", issue.id, None, issue_record(session, issue, ordered), note)
     _flush(session)
     return issue
 

@@ -25,10 +25,10 @@ from review.app import (
     Triager,
     agency_ids_for,
     agency_map,
-    candidate_view,
     clock,
     csrf_token,
     parse_day,
+    row_view,
 )
 from review.pages import _filters, commit
 from storage import review as queries
@@ -233,8 +233,8 @@ def queue(
     result = queries.queue_page(db, review_day, flt, limit=limit, offset=offset)
     names = agency_map(db)
     rows = [
-        CandidateOut(**candidate_view(c, result.urls.get(c.story_id, []), result.kinds.get(c.story_id, []), names))
-        for c in result.rows
+        CandidateOut(**row_view(r, result.urls.get(r["story_id"], []), result.kinds.get(r["story_id"], []), names))
+        for r in result.rows
     ]
     return QueueOut(review_day=review_day, total=result.total, offset=offset, rows=rows)
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -40,8 +40,9 @@ from casework import decisions
 from casework.decisions import Actor, DecisionError
 from review import auth
 from review.i18n import LABELS, label
+from review.rows import RowCache, fill_csrf
 from storage.db import session_factory
-from storage.models import Agency, Candidate, Issue, RoleName, Story, User
+from storage.models import Agency, Candidate, Issue, RoleName, Story
 
 HERE = Path(__file__).resolve().parent
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -73,7 +74,7 @@ class CsrfFailed(Exception):
 
 @dataclass
 class Who:
-    user: User
+    user: auth.Principal
     roles: set[RoleName]
     scope: set[int] | None  # agency ids; None = all
 
@@ -83,6 +84,11 @@ class Who:
 
     def can(self, what: str) -> bool:
         return auth.has_role(self.user, *CAN[what])
+
+    @property
+    def actions(self) -> dict[str, bool]:
+        """The queue actions this person may take (what a row's buttons depend on)."""
+        return {"confirm": self.can("confirm"), "triage": self.can("triage")}
 
 
 # --- plumbing -------------------------------------------------------------------------------------
@@ -130,14 +136,14 @@ async def csrf_protect(request: Request) -> None:
 
 def current(request: Request, db: Db) -> Who:
     user_id = request.session.get("uid")
-    user = auth.load_user(db, int(user_id)) if isinstance(user_id, int) else None
+    user = auth.load_principal(db, int(user_id)) if isinstance(user_id, int) else None
     if user is None or request.session.get("pw") != auth.password_mark(user):
         raise LoginRequired()  # unknown, deactivated, or the password changed since this login
     return Who(user, auth.role_names(user), auth.agency_scope(user))
 
 
 def needs(what: str) -> Any:
-    def dependency(who: Annotated[Who, Depends(current)]) -> Who:
+    async def dependency(who: Annotated[Who, Depends(current)]) -> Who:  # no I/O: no thread needed
         if not who.can(what):
             raise Forbidden()
         return who
@@ -273,21 +279,18 @@ def create_app(
     templates.env.globals["STATE_TH"] = decisions.STATE_TH
     app.state.templates = templates
 
+    translators = {lang: (lambda key, lang=lang: label(key, lang)) for lang in ("th", "en")}
+    app.state.translators = translators
+    app.state.rows = RowCache(templates.get_template("_candidate.html"))
+
     def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
         lang = _lang(request)
         context.setdefault("who", None)
-        return templates.TemplateResponse(
-            request,
-            name,
-            {
-                "t": lambda key: label(key, lang),
-                "lang": lang,
-                "csrf": csrf_token(request),
-                "labels": LABELS,
-                **context,
-            },
-            status_code=status,
+        csrf = csrf_token(request)
+        html = templates.get_template(name).render(
+            {"request": request, "t": translators[lang], "lang": lang, "csrf": csrf, "labels": LABELS, **context}
         )
+        return HTMLResponse(fill_csrf(html, csrf), status_code=status)
 
     app.state.render = render
 
@@ -366,7 +369,43 @@ def agency_map(db: Session) -> dict[str, int]:
 
 
 def candidate_view(candidate: Candidate, urls: list[str], kinds: list[str], names: dict[str, int]) -> dict[str, Any]:
+    """What a queue row shows of a candidate (an ORM object) and its story."""
     story: Story = candidate.story
+    flat = {c: getattr(candidate, c) for c in _CANDIDATE_FIELDS}
+    flat.update({c: getattr(story, c) for c in _STORY_FIELDS})
+    return row_view(flat, urls, kinds, names)
+
+
+_CANDIDATE_FIELDS = (
+    "id",
+    "rank",
+    "state",
+    "lock_version",
+    "review_day",
+    "score",
+    "explanation",
+    "decision_note",
+    "story_id",
+)
+_STORY_FIELDS = (
+    "title",
+    "max_level",
+    "max_impact",
+    "urgent",
+    "velocity",
+    "reach",
+    "spike",
+    "n_outlets",
+    "n_documents",
+    "first_seen",
+    "last_seen",
+    "places",
+    "agencies",
+)
+
+
+def row_view(row: Mapping[Any, Any], urls: list[str], kinds: list[str], names: dict[str, int]) -> dict[str, Any]:
+    """What a queue row shows, from the candidate's and its story's columns by name (``id`` is the candidate's)."""
     suggested = [
         {
             "name": str(a.get("name", "")),
@@ -374,34 +413,35 @@ def candidate_view(candidate: Candidate, urls: list[str], kinds: list[str], name
             "external": bool(a.get("external")),
             "id": names.get(str(a.get("name", ""))),
         }
-        for a in (story.agencies or [])
+        for a in (row["agencies"] or [])
     ]
+    state = row["state"]
     return {
-        "id": candidate.id,
-        "rank": candidate.rank,
-        "state": candidate.state.value,
-        "open": candidate.state in decisions.OPEN_STATES,
-        "lock_version": candidate.lock_version,
-        "review_day": candidate.review_day.isoformat(),
-        "score": candidate.score,
-        "explanation": candidate.explanation,
-        "decision_note": candidate.decision_note,
-        "story_id": story.id,
-        "title": story.title,
-        "level": story.max_level,
-        "impact": round(story.max_impact, 2),
-        "urgent": story.urgent,
-        "velocity": story.velocity,
-        "reach": story.reach,
-        "outlets": story.n_outlets,
-        "documents": story.n_documents,
-        "first_seen": story.first_seen,
-        "last_seen": story.last_seen,
-        "places": list(story.places or []),
+        "id": row["id"],
+        "rank": row["rank"],
+        "state": state.value,
+        "open": state in decisions.OPEN_STATES,
+        "lock_version": row["lock_version"],
+        "review_day": row["review_day"].isoformat(),
+        "score": row["score"],
+        "explanation": row["explanation"],
+        "decision_note": row["decision_note"],
+        "story_id": row["story_id"],
+        "title": row["title"],
+        "level": row["max_level"],
+        "impact": round(row["max_impact"], 2),
+        "urgent": row["urgent"],
+        "velocity": row["velocity"],
+        "reach": row["reach"],
+        "outlets": row["n_outlets"],
+        "documents": row["n_documents"],
+        "first_seen": row["first_seen"],
+        "last_seen": row["last_seen"],
+        "places": list(row["places"] or []),
         "agencies": suggested,
         "urls": urls[:5],
         "kinds": kinds,
-        "spike": story.spike,
+        "spike": row["spike"],
     }
 
 

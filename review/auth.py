@@ -8,13 +8,14 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
-from storage.models import Agency, Role, RoleName, User
+from storage.models import Agency, Role, RoleName, User, UserAgency, UserRole
 
 _HASHER = PasswordHasher()
 # A real hash to verify against when the user does not exist, so timing does not tell names apart.
@@ -131,30 +132,59 @@ def reset_password(session: Session, username: str, password: str) -> User:
     return user
 
 
-def load_user(session: Session, user_id: int) -> User | None:
-    user = session.scalar(
-        select(User).where(User.id == user_id).options(selectinload(User.roles), selectinload(User.agencies))
+@dataclass(frozen=True)
+class Principal:
+    """The logged-in person as every request needs them: read in one query, no ORM objects."""
+
+    id: int
+    username: str
+    password_hash: str | None
+    roles: frozenset[RoleName]
+    agency_ids: frozenset[int]
+
+
+def load_principal(session: Session, user_id: int) -> Principal | None:
+    """An active user with roles and agencies (one row per role x agency), or None."""
+    rows = session.execute(
+        select(User.id, User.username, User.password_hash, Role.name, UserAgency.agency_id)
+        .outerjoin(UserRole, UserRole.user_id == User.id)
+        .outerjoin(Role, Role.id == UserRole.role_id)
+        .outerjoin(UserAgency, UserAgency.user_id == User.id)
+        .where(User.id == user_id, User.active.is_(True))
+    ).all()
+    if not rows:
+        return None
+    first = rows[0]
+    return Principal(
+        first.id,
+        first.username,
+        first.password_hash,
+        frozenset(r.name for r in rows if r.name is not None),
+        frozenset(r.agency_id for r in rows if r.agency_id is not None),
     )
-    return user if user is not None and user.active else None
 
 
-def role_names(user: User) -> set[RoleName]:
+def role_names(user: User | Principal) -> set[RoleName]:
+    if isinstance(user, Principal):
+        return set(user.roles)
     return {r.name for r in user.roles}
 
 
-def has_role(user: User, *roles: RoleName) -> bool:
+def has_role(user: User | Principal, *roles: RoleName) -> bool:
     names = role_names(user)
     return RoleName.ADMIN in names or bool(names.intersection(roles))
 
 
-def agency_scope(user: User) -> set[int] | None:
+def agency_scope(user: User | Principal) -> set[int] | None:
     """The agencies a user speaks for; None means every agency (admin)."""
     if RoleName.ADMIN in role_names(user):
         return None
+    if isinstance(user, Principal):
+        return set(user.agency_ids)
     return {a.id for a in user.agencies}
 
 
-def password_mark(user: User) -> str:
+def password_mark(user: User | Principal) -> str:
     """A short digest of the user's password hash kept in the session: a new password ends old sessions."""
     import hashlib
 

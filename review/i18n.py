@@ -85,6 +85,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "publish": ("เผยแพร่ข่าวชี้แจง", "Publish"),
     "split_help": ("เลือกเอกสารที่จะแยกออกเป็นเรื่องใหม่", "Choose the documents to move to a new story"),
     "candidates": ("เรื่องในคิว", "Candidates"),
+    "more": ("แสดงเพิ่ม", "Show more"),
+    "shown": ("แสดงแล้ว", "shown"),
 }
 
 

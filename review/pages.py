@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import timedelta
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
@@ -29,14 +31,17 @@ from review.app import (
     Reader,
     Triager,
     Who,
+    _lang,
     agency_ids_for,
     agency_map,
     candidate_view,
     clock,
     csrf_token,
     parse_day,
+    row_view,
 )
 from review.i18n import label
+from review.rows import RowCache, fill_csrf
 from storage import review as queries
 from storage.models import Candidate, ClarificationState, Document, Issue, RoleName, Story, User
 
@@ -142,56 +147,107 @@ def _filters(
     )
 
 
-@router.get("/queue", response_class=HTMLResponse)
-def queue_page(
-    request: Request,
-    db: Db,
-    who: Reader,
-    day: str | None = None,
-    level: str | None = None,
-    agency: str | None = None,
-    district: str | None = None,
-    kind: str | None = None,
-    show: str | None = None,
-    page: Annotated[int, Query(ge=1, le=10000)] = 1,
-) -> HTMLResponse:
-    review_day = parse_day(day)
-    flt = _filters(level, agency, district, kind, show)
-    result = queries.queue_page(db, review_day, flt, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+class QueueQuery:
+    """The queue's query string: day, filters and page (shared by the page and its "more" rows)."""
+
+    def __init__(
+        self,
+        day: str | None,
+        level: str | None,
+        agency: str | None,
+        district: str | None,
+        kind: str | None,
+        show: str | None,
+        page: int,
+    ) -> None:
+        self.day, self.page, self.show = parse_day(day), page, show
+        self.flt = _filters(level, agency, district, kind, show)
+        given = {"level": level, "agency": agency, "district": district, "kind": kind, "show": show}
+        self.params = {"day": self.day.isoformat(), **{k: v for k, v in given.items() if v}}
+
+
+async def queue_query(request: Request) -> QueueQuery:
+    """The query string, read by hand: no I/O (so no worker thread) and none of FastAPI's per-parameter work."""
+    given = request.query_params
+    page = given.get("page") or "1"
+    if not page.isdigit() or not 1 <= int(page) <= 10000:
+        raise HTTPException(422, f"page {page!r}: expected a number from 1 to 10000")
+    return QueueQuery(
+        given.get("day"),
+        given.get("level"),
+        given.get("agency"),
+        given.get("district"),
+        given.get("kind"),
+        given.get("show"),
+        int(page),
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _datalist(names: tuple[str, ...]) -> Markup:
+    """The agency names the filter and confirm forms suggest (the same for every page)."""
+    options = "".join(f'<option value="{escape(n)}">' for n in names)
+    return Markup(f'<datalist id="agency-names">{options}</datalist>')
+
+
+def _queue_rows(request: Request, db: Session, who: Who, q: QueueQuery) -> dict[str, Any]:
+    """One page of the queue as rendered rows (see review.rows) and what the pager needs."""
+    versions = queries.queue_versions(db, q.day, q.flt, limit=PAGE_SIZE, offset=(q.page - 1) * PAGE_SIZE)
     names = agency_map(db)
-    rows = [
-        candidate_view(c, result.urls.get(c.story_id, []), result.kinds.get(c.story_id, []), names) for c in result.rows
-    ]
-    params = {
-        k: v
-        for k, v in {
-            "day": review_day.isoformat(),
-            "level": level,
-            "agency": agency,
-            "district": district,
-            "kind": kind,
-            "show": show,
-        }.items()
-        if v
+    lang = _lang(request)
+    t = request.app.state.translators[lang]
+    can = who.actions
+    cache: RowCache = request.app.state.rows
+    shown_with = (lang, tuple(sorted(can.items())), hash(frozenset(names.items())))
+    keys = [(shown_with, queries.version_key(v)) for v in versions.rows]
+    rows: list[Markup | None] = [cache.get(k) for k in keys]
+    missing = [v["id"] for v, html in zip(versions.rows, rows, strict=True) if html is None]
+    if missing:
+        full = queries.queue_rows(db, missing)
+        views = {
+            r["id"]: row_view(r, full.urls.get(r["story_id"], []), full.kinds.get(r["story_id"], []), names)
+            for r in full.rows
+        }
+        for i, (v, key) in enumerate(zip(versions.rows, keys, strict=True)):
+            if rows[i] is None and v["id"] in views:  # (a row deleted meanwhile is left out)
+                rows[i] = cache.render(key, views[v["id"]], can=can, t=t)
+    return {
+        "rows": Markup("").join(html for html in rows if html is not None),
+        "names": names,
+        "total": versions.total,
+        "page": q.page,
+        "pages": max(1, -(-versions.total // PAGE_SIZE)),
+        "shown": min(versions.total, (q.page - 1) * PAGE_SIZE + len(rows)),
+        "query": urlencode(q.params),
     }
-    pages = max(1, -(-result.total // PAGE_SIZE))
+
+
+@router.get("/queue", response_class=HTMLResponse)
+def queue_page(request: Request, db: Db, who: Reader, q: Annotated[QueueQuery, Depends(queue_query)]) -> HTMLResponse:
+    found = _queue_rows(request, db, who, q)
     return _render(
         request,
         "queue.html",
         who=who,
-        rows=rows,
-        day=review_day,
-        total=result.total,
-        page=page,
-        pages=pages,
-        flt=flt,
-        show=show,
-        agency_names=sorted(names),
-        query=urlencode(params),
-        prev_day=(review_day - timedelta(days=1)).isoformat(),
-        next_day=(review_day + timedelta(days=1)).isoformat(),
-        day_text=thai_datetime_day(review_day),
+        day=q.day,
+        flt=q.flt,
+        show=q.show,
+        datalist=_datalist(tuple(sorted(found.pop("names")))),
+        prev_day=(q.day - timedelta(days=1)).isoformat(),
+        next_day=(q.day + timedelta(days=1)).isoformat(),
+        day_text=thai_datetime_day(q.day),
+        **found,
     )
+
+
+@router.get("/queue/rows", response_class=HTMLResponse)
+def queue_rows(request: Request, db: Db, who: Reader, q: Annotated[QueueQuery, Depends(queue_query)]) -> HTMLResponse:
+    """The rows of one page and the "more" link to the next: what HTMX appends to the queue."""
+    found = _queue_rows(request, db, who, q)
+    found.pop("names")
+    t = request.app.state.translators[_lang(request)]
+    html = request.app.state.templates.get_template("_rows.html").render(t=t, **found)
+    return HTMLResponse(fill_csrf(html, csrf_token(request)))
 
 
 def thai_datetime_day(day: Any) -> str:
@@ -236,7 +292,7 @@ def _row(
                 c=view,
                 t=lambda key: label(key, lang),
                 csrf=csrf_token(request),
-                who=who,
+                can=who.actions,
                 message=message if i == 0 else None,
                 oob=i > 0,
                 agency_names=sorted(names),
@@ -403,7 +459,7 @@ def issues_page(request: Request, db: Db, who: Reader, show: str | None = None) 
 def agency_page(request: Request, db: Db, who: Answerer) -> HTMLResponse:
     views = queries.issues_with_details(db, agency_ids=who.scope)
     rows = [(v, clock(v.issue)) for v in views]
-    mine = who.user.agencies if who.scope is not None else []
+    mine = sorted(queries.agencies_by_id(db, who.scope).values(), key=lambda a: a.name_th) if who.scope else []
     return _render(request, "issues.html", who=who, rows=rows, show=None, agency_view=True, mine=mine)
 
 

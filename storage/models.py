@@ -390,10 +390,14 @@ class Candidate(TimestampMixin, Base):
     """A story proposed for one review day. Keyed on (review day, story)."""
 
     __tablename__ = "candidates"
-    __table_args__ = (UniqueConstraint("review_day", "story_id"),)
+    # The queue page reads one review day in rank order, 50 at a time: an index walk, not a sort.
+    __table_args__ = (
+        UniqueConstraint("review_day", "story_id"),
+        Index("ix_candidates_review_day_rank", "review_day", "rank", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    review_day: Mapped[date] = mapped_column(Date, index=True)
+    review_day: Mapped[date] = mapped_column(Date)
     story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"), index=True)
     rank: Mapped[int]
     score: Mapped[float] = mapped_column(Float)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import date
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import String, cast, exists, func, or_, select
+from sqlalchemy import RowMapping, String, cast, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from storage.models import (
@@ -54,9 +55,25 @@ class QueueFilter:
     open_only: bool = False
 
 
+# What a queue row shows of its candidate.
+_QUEUE_CANDIDATE_COLUMNS = (
+    Candidate.id,
+    Candidate.rank,
+    Candidate.state,
+    Candidate.lock_version,
+    Candidate.review_day,
+    Candidate.score,
+    Candidate.explanation,
+    Candidate.decision_note,
+    Candidate.story_id,
+)
+
+
 @dataclass
 class QueuePage:
-    rows: list[Candidate]
+    """One page of the queue: flat rows (candidate and story columns by name, see ``_QUEUE_*_COLUMNS``)."""
+
+    rows: list[RowMapping]
     total: int
     urls: dict[int, list[str]] = field(default_factory=dict)
     kinds: dict[int, list[str]] = field(default_factory=dict)
@@ -69,15 +86,31 @@ def _json_contains(column: Any, text: str) -> Any:
     return or_(as_text.contains(text, autoescape=True), as_text.contains(escaped, autoescape=True))
 
 
-def queue_page(session: Session, day: date, flt: QueueFilter, limit: int = 50, offset: int = 0) -> QueuePage:
-    """One page of the day's candidates in rank order, with the filters applied.
+# What tells whether a queue row changed: a decision bumps the candidate's lock_version and
+# updated_at, a re-rank its updated_at, re-clustering its story's updated_at (TimestampMixin).
+_QUEUE_VERSION_COLUMNS = (
+    Candidate.id,
+    Candidate.rank,
+    Candidate.lock_version,
+    Candidate.updated_at,
+    Candidate.story_id,
+    Story.updated_at.label("story_updated_at"),
+    Story.n_documents,
+)
 
-    Without a story filter the count and the page read ``candidates`` alone (no join over every
-    story of the day); the stories of the page come with one extra ``IN`` query.
-    """
-    query = select(Candidate).where(Candidate.review_day == day)
+
+_VERSION = itemgetter(*(c.key for c in _QUEUE_VERSION_COLUMNS))
+
+
+def version_key(row: RowMapping) -> tuple[Any, ...]:
+    """A row of :func:`queue_versions` as a hashable version (without the window count)."""
+    return tuple(_VERSION(row))
+
+
+def _queue_where(day: date, flt: QueueFilter) -> tuple[list[Any], list[Any]]:
+    where = [Candidate.review_day == day]
     if flt.open_only:
-        query = query.where(Candidate.state.in_(OPEN))
+        where.append(Candidate.state.in_(OPEN))
     story_filters = []
     if flt.level is not None:
         story_filters.append(Story.max_level >= flt.level)
@@ -87,19 +120,40 @@ def queue_page(session: Session, day: date, flt: QueueFilter, limit: int = 50, o
         story_filters.append(_json_contains(Story.places, flt.district))
     if flt.kind:
         story_filters.append(exists().where(Document.story_id == Story.id, Document.kind == flt.kind))
-    if story_filters:
-        query = query.join(Story, Story.id == Candidate.story_id).where(*story_filters)
-    total = session.scalar(query.with_only_columns(func.count(Candidate.id)).order_by(None)) or 0
-    rows = list(
-        session.scalars(
-            query.options(selectinload(Candidate.story).load_only(*_QUEUE_STORY_COLUMNS))
-            .order_by(Candidate.rank, Candidate.id)
-            .limit(limit)
-            .offset(offset)
-        )
+    return where, story_filters
+
+
+def _ranked(session: Session, columns: Any, day: date, flt: QueueFilter, limit: int, offset: int) -> QueuePage:
+    """The page's rows with ``columns`` and the total, filters applied in SQL.
+
+    The page walks ``ix_candidates_review_day_rank`` (candidates joined to their stories); the count
+    reads ``candidates`` alone. With a story filter the matching set is found once and counted in
+    the same query (a window count), since finding it means reading every story of the day.
+    """
+    where, story_filters = _queue_where(day, flt)
+    page = (
+        select(*columns)
+        .join(Story, Story.id == Candidate.story_id)
+        .where(*where, *story_filters)
+        .order_by(Candidate.rank, Candidate.id)
+        .limit(limit)
+        .offset(offset)
     )
-    page = QueuePage(rows, total)
-    story_ids = [c.story_id for c in rows]
+    if story_filters:
+        rows = [r._mapping for r in session.execute(page.add_columns(func.count().over().label("_total")))]
+        if rows:
+            total = int(rows[0]["_total"])
+        else:  # past the last page: count alone
+            count = select(func.count(Candidate.id)).join(Story, Story.id == Candidate.story_id)
+            total = session.scalar(count.where(*where, *story_filters)) or 0
+    else:
+        total = session.scalar(select(func.count(Candidate.id)).where(*where)) or 0
+        rows = [r._mapping for r in session.execute(page)]
+    return QueuePage(rows, total)
+
+
+def _with_links(session: Session, page: QueuePage) -> QueuePage:
+    story_ids = [r["story_id"] for r in page.rows]
     if story_ids:
         for story_id, url, kind in session.execute(
             select(Document.story_id, Document.url, Document.kind)
@@ -112,6 +166,36 @@ def queue_page(session: Session, day: date, flt: QueueFilter, limit: int = 50, o
             if kind not in kinds:
                 kinds.append(kind)
     return page
+
+
+_QUEUE_ROW_COLUMNS = (*_QUEUE_CANDIDATE_COLUMNS, *(c.label(c.key) for c in _QUEUE_STORY_COLUMNS))
+
+
+def queue_page(session: Session, day: date, flt: QueueFilter, limit: int = 50, offset: int = 0) -> QueuePage:
+    """One page of the day's candidates in rank order, every column a row shows, with their links."""
+    return _with_links(session, _ranked(session, _QUEUE_ROW_COLUMNS, day, flt, limit, offset))
+
+
+def queue_versions(session: Session, day: date, flt: QueueFilter, limit: int = 50, offset: int = 0) -> QueuePage:
+    """One page of the queue as narrow version rows (``_QUEUE_VERSION_COLUMNS``): enough to tell
+    which rows a cache already holds; :func:`queue_rows` reads the rest."""
+    return _ranked(session, _QUEUE_VERSION_COLUMNS, day, flt, limit, offset)
+
+
+def queue_rows(session: Session, candidate_ids: list[int]) -> QueuePage:
+    """Every column a queue row shows, with links, for these candidates (in rank order)."""
+    if not candidate_ids:
+        return QueuePage([], 0)
+    rows = [
+        r._mapping
+        for r in session.execute(
+            select(*_QUEUE_ROW_COLUMNS)
+            .join(Story, Story.id == Candidate.story_id)
+            .where(Candidate.id.in_(candidate_ids))
+            .order_by(Candidate.rank, Candidate.id)
+        )
+    ]
+    return _with_links(session, QueuePage(rows, len(rows)))
 
 
 def candidate_of_day_by_rank(session: Session, day: date, rank: int) -> Candidate | None:

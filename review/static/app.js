@@ -10,6 +10,9 @@
   function move(step) {
     var all = rows(); if (!all.length) { return; }
     var i = all.indexOf(current());
+    if (step > 0 && i === all.length - 1) {  // past the last row: load the next page of the queue
+      var more = document.querySelector("li.more a"); if (more) { more.click(); return; }
+    }
     var next = all[Math.max(0, Math.min(all.length - 1, i < 0 ? 0 : i + step))];
     next.focus(); next.scrollIntoView({block: "nearest"});
   }

@@ -235,3 +235,36 @@ def test_the_morning_review_in_a_real_browser(server: tuple[str, str], browser: 
     phone.close()
     context.close()
     assert not errors, errors
+
+
+def test_more_rows_arrive_with_htmx_and_the_keyboard(
+    server: tuple[str, str], browser: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import review.pages
+
+    monkeypatch.setattr(review.pages, "PAGE_SIZE", 2)  # 5 candidates: pages of 2, 2 and 1
+    base, _ = server
+    page = browser.new_context(viewport={"width": 1200, "height": 900}).new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    _login(page, base, "wg")
+    page.goto(f"{base}/queue")
+    assert page.locator("li.cand").count() == 2 and "2 / 5" in page.locator("li.more").inner_text()
+    ranks = [page.locator("li.cand .rank").nth(i).inner_text() for i in range(2)]
+
+    for _ in range(3):  # j to the last row, then once more: the next page is appended
+        page.keyboard.press("j")
+    page.locator("li.cand").nth(3).wait_for()  # (the CSP forbids wait_for_function's eval)
+    assert page.locator("li.cand").count() == 4
+    assert page.url.endswith("/queue")  # appended in place, no navigation
+    page.locator("li.more a").click()
+    page.locator("li.cand").nth(4).wait_for()
+    page.locator("li.more").wait_for(state="detached")  # nothing left to load
+    assert page.locator("li.cand").count() == 5
+    shown = [page.locator("li.cand .rank").nth(i).inner_text() for i in range(5)]
+    assert shown[:2] == ranks and shown == sorted(shown, key=lambda r: int(r.lstrip("#")))
+
+    last = page.locator("li.cand").last  # an appended row works like the others: its form loads on demand
+    last.locator("details.dismiss summary").click()
+    last.locator("details.dismiss input[name=reason]").wait_for()
+    assert errors == []
