@@ -24,6 +24,8 @@ import heapq
 import itertools
 import math
 import pickle
+import re
+import unicodedata
 from collections import Counter, deque
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
@@ -63,6 +65,18 @@ MIN_TEXT = 0.15  # below this text similarity, nothing else can make two reports
 FAR_METRES = 1500.0  # reports with coordinates further apart are never one story
 TERM_BITS = 22  # terms are hashed 4-grams folded into 2**22 ids (document frequencies in one array)
 TERM_MASK = np.uint32((1 << TERM_BITS) - 1)
+# City-wide events: one heavy rain floods many streets at once, and outlets write it up from many
+# angles (the governor's apology, the flooded junctions, the pumping stations, the traffic) with
+# hardly a shared word. A headline naming the event, in Bangkok, from a report without coordinates
+# (news, posts), joins the open story of that event whose last such report is at most EVENT_HOURS
+# old. Local events (a fire, a sinkhole) are not here: two fires on one day are two stories.
+CITY_EVENTS = {
+    "flood": re.compile(r"น้ำท่วม|ท่วมขัง|น้ำขัง|ท่วม\s*\d+\s*จุด|ระบายน้ำ|น้ำรอการระบาย|flood"),
+    "dust": re.compile(r"pm\s?2[.,]5|ฝุ่นละออง|ฝุ่นพิษ|ค่าฝุ่น|หมอกควัน"),
+}
+BANGKOK_CUES = re.compile(r"กทม|กรุงเทพ|เมืองกรุง|น้ำท่วมกรุง|เมืองหลวง|bangkok")
+EVENT_HOURS = 24.0
+EVENT_WINDOW = timedelta(hours=EVENT_HOURS)
 STATE_VERSION = 2
 _NONE = np.zeros(0, dtype=np.uint32)
 _SATURATED: frozenset[Hashable] = frozenset()  # a closed-story term held by too many stories
@@ -114,6 +128,7 @@ class StoryProfile:
     pinned: bool = False
     norm: float = 0.0  # of the centroid, kept up to date by the clusterer
     seq: int = 0  # creation order (a stable tie-break)
+    events: dict[str, datetime] = field(default_factory=dict)  # city-wide event -> its latest report
 
     def renorm(self) -> None:
         self.norm = math.sqrt(sum(w * w for w in self.centroid.values())) or 1.0
@@ -155,6 +170,7 @@ class StoryClusterer:
         self.clock: datetime | None = None
         self._closing: list[tuple[datetime, int, Hashable]] = []
         self._seq = itertools.count()
+        self.event_story: dict[str, Hashable] = {}  # city-wide event -> the open story that has it
 
     # --- features ----------------------------------------------------------------------------
 
@@ -419,7 +435,27 @@ class StoryClusterer:
             score = self._similarity(report, vec, story)
             if score >= JOIN and (best is None or score > best[0]):
                 best = (score, story.key)
+        if best is None:
+            for event in self._events(report):
+                key = self.event_story.get(event)
+                found = self.stories.get(key) if key is not None else None
+                last = found.events.get(event) if found is not None else None
+                recent = last is not None and report.when is not None and abs(report.when - last) <= EVENT_WINDOW
+                if found is not None and recent:
+                    return found.key, JOIN
         return (best[1], best[0]) if best else (None, 0.0)
+
+    @staticmethod
+    def _events(report: Report) -> list[str]:
+        """The city-wide events a report's headline names, when it is in Bangkok and has no coordinates."""
+        if report.point or not report.title:
+            return []
+        title = unicodedata.normalize("NFC", report.title).lower()
+        events = [name for name, pattern in CITY_EVENTS.items() if pattern.search(title)]
+        if not events:
+            return []
+        opening = title + " " + unicodedata.normalize("NFC", report.text[:TEXT_CHARS]).lower()
+        return events if report.places or BANGKOK_CUES.search(opening) else []
 
     def _recurrence_of(self, report: Report, vec: dict[int, float]) -> Hashable | None:
         """The latest closed story about the same matter: same place (within 300 m, or a shared place
@@ -484,6 +520,10 @@ class StoryClusterer:
                 story.points.append(report.point)
             story.places.update(set(report.places) | ({report.district} if report.district else set()))
             story.tags.update(report.tags)
+        for event in self._events(report):
+            if event not in story.events or t > story.events[event]:
+                story.events[event] = t
+            self.event_story[event] = key
         story.first_seen = min(story.first_seen, t)
         if t > story.last_seen:
             story.last_seen = t
