@@ -24,17 +24,22 @@ import heapq
 import itertools
 import math
 import pickle
-from collections import Counter
+import re
+import unicodedata
+from collections import Counter, deque
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from classify.dedup import (
     DocPrint,
     DuplicateIndex,
     fix_latlon,
+    gram_hashes,
     metres_between,
     shingle_hashes,
     shingle_text,
@@ -47,17 +52,34 @@ DOC_TERMS = 100  # strongest terms kept per report
 STORY_TERMS = 150  # strongest terms kept per story centroid
 POSTING_TERMS = 40  # strongest terms of a story in the inverted index
 MAX_CANDIDATES = 8  # stories compared in full per report (by shared terms), plus as many nearby
-MAX_POSTING = 80  # terms held by more open stories than this are not used to find candidates
+MAX_POSTING = 40  # terms held by more open stories than this are not used to find candidates
 LOOKUP_TERMS = 40  # a report's strongest terms looked up in the inverted index
 CELL_DEG = 0.0025  # ~270 m grid cells for coordinates
 MAX_CLOSED_POSTING = 20  # the same for closed stories (looked up only to find recurrences)
+CLOSED_PER_CELL = 12  # the most recently closed stories kept per grid cell to find recurrences
 CLOSED_TERMS = 12  # strongest terms of a closed story kept to find recurrences
 OPEN_DAYS = 3.0  # a story closes after this many days without a new report
 JOIN = 0.45  # combined similarity needed to join a story
 RECUR = 0.30  # similarity for "the same matter again" to an earlier, closed story
 MIN_TEXT = 0.15  # below this text similarity, nothing else can make two reports one story
 FAR_METRES = 1500.0  # reports with coordinates further apart are never one story
-STATE_VERSION = 1
+TERM_BITS = 22  # terms are hashed 4-grams folded into 2**22 ids (document frequencies in one array)
+TERM_MASK = np.uint32((1 << TERM_BITS) - 1)
+# City-wide events: one heavy rain floods many streets at once, and outlets write it up from many
+# angles (the governor's apology, the flooded junctions, the pumping stations, the traffic) with
+# hardly a shared word. A headline naming the event, in Bangkok, from a report without coordinates
+# (news, posts), joins the open story of that event whose last such report is at most EVENT_HOURS
+# old. Local events (a fire, a sinkhole) are not here: two fires on one day are two stories.
+CITY_EVENTS = {
+    "flood": re.compile(r"น้ำท่วม|ท่วมขัง|น้ำขัง|ท่วม\s*\d+\s*จุด|ระบายน้ำ|น้ำรอการระบาย|flood"),
+    "dust": re.compile(r"pm\s?2[.,]5|ฝุ่นละออง|ฝุ่นพิษ|ค่าฝุ่น|หมอกควัน"),
+}
+BANGKOK_CUES = re.compile(r"กทม|กรุงเทพ|เมืองกรุง|น้ำท่วมกรุง|เมืองหลวง|bangkok")
+EVENT_HOURS = 24.0
+EVENT_WINDOW = timedelta(hours=EVENT_HOURS)
+STATE_VERSION = 2
+_NONE = np.zeros(0, dtype=np.uint32)
+_SATURATED: frozenset[Hashable] = frozenset()  # a closed-story term held by too many stories
 
 
 @dataclass
@@ -74,6 +96,10 @@ class Report:
     district: str | None = None
     places: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
+
+    @property
+    def place_set(self) -> set[str]:
+        return set(self.places) | ({self.district} if self.district else set())
 
 
 @dataclass
@@ -92,16 +118,17 @@ class StoryProfile:
     first_seen: datetime
     last_seen: datetime
     n: int = 0
-    centroid: dict[str, float] = field(default_factory=dict)
+    centroid: dict[int, float] = field(default_factory=dict)
     points: list[tuple[float, float]] = field(default_factory=list)
     places: Counter[str] = field(default_factory=Counter)
     tags: Counter[str] = field(default_factory=Counter)
-    indexed_terms: set[str] = field(default_factory=set)
+    indexed_terms: set[int] = field(default_factory=set)
     cells: set[tuple[int, int]] = field(default_factory=set)
     open: bool = True
     pinned: bool = False
     norm: float = 0.0  # of the centroid, kept up to date by the clusterer
     seq: int = 0  # creation order (a stable tie-break)
+    events: dict[str, datetime] = field(default_factory=dict)  # city-wide event -> its latest report
 
     def renorm(self) -> None:
         self.norm = math.sqrt(sum(w * w for w in self.centroid.values())) or 1.0
@@ -127,50 +154,61 @@ class StoryClusterer:
         self.open_for = timedelta(days=open_days)
         self.recurrence_for = timedelta(days=recurrence_days)
         self.dups = DuplicateIndex()
-        self.df: Counter[str] = Counter()
+        self.df = np.zeros(1 << TERM_BITS, dtype=np.int32)  # documents each term id occurred in
         self.n_docs = 0
         self.stories: dict[Hashable, StoryProfile] = {}
         self.closed: dict[Hashable, StoryProfile] = {}
-        self.postings: dict[str, set[Hashable]] = {}
+        self.postings: dict[int, set[Hashable]] = {}
         self.grid: dict[tuple[int, int], set[Hashable]] = {}
-        self.closed_grid: dict[tuple[int, int], set[Hashable]] = {}
-        self.closed_postings: dict[str, set[Hashable]] = {}
+        # Closed stories are looked up only to find recurrences; both indexes are bounded: a cell keeps
+        # its most recently closed stories, a term found in too many closed stories is dropped for good.
+        self.closed_grid: dict[tuple[int, int], deque[Hashable]] = {}
+        self.closed_postings: dict[int, set[Hashable] | frozenset[Hashable]] = {}
+        self._forgetting: list[tuple[datetime, int, Hashable]] = []  # closed stories, by last report
         self.doc_story: dict[Hashable, Hashable] = {}
         self.merged: dict[Hashable, Hashable] = {}
         self.clock: datetime | None = None
         self._closing: list[tuple[datetime, int, Hashable]] = []
         self._seq = itertools.count()
+        self.event_story: dict[str, Hashable] = {}  # city-wide event -> the open story that has it
 
     # --- features ----------------------------------------------------------------------------
 
-    def _terms(self, report: Report) -> Counter[str]:
-        title = shingle_text(report.title)
-        body = shingle_text(report.text[:TEXT_CHARS])
-        grams: Counter[str] = Counter()
-        for text, weight in ((title, 2), (body, 1)):
-            for i in range(max(0, len(text) - GRAM + 1)):
-                grams[text[i : i + GRAM]] += weight
-        return grams
+    def _terms(self, report: Report) -> tuple[np.ndarray, np.ndarray]:
+        """The report's terms (hashed character 4-grams of the headline, counted twice, and the opening
+        of the text) as sorted unique term ids and their counts."""
+        title = gram_hashes(shingle_text(report.title), GRAM) if len(shingle_text(report.title)) >= GRAM else _NONE
+        body_text = shingle_text(report.text[:TEXT_CHARS])
+        body = gram_hashes(body_text, GRAM) if len(body_text) >= GRAM else _NONE
+        ids = np.concatenate([title, title, body]) & TERM_MASK
+        terms, counts = np.unique(ids, return_counts=True)
+        return terms, counts
 
-    def _vector(self, grams: Counter[str]) -> dict[str, float]:
+    def _vector(self, terms: tuple[np.ndarray, np.ndarray]) -> dict[int, float]:
+        """TF-IDF of the strongest ``DOC_TERMS`` terms, unit length, strongest first."""
+        ids, tf = terms
+        if not ids.size:
+            return {}
         n = self.n_docs + 1
-        weighted = {
-            g: (1.0 + math.log(tf)) * (math.log((n + 1) / (self.df.get(g, 0) + 1)) + 1.0) for g, tf in grams.items()
-        }
-        top = heapq.nlargest(DOC_TERMS, weighted.items(), key=lambda kv: kv[1])
-        norm = math.sqrt(sum(w * w for _, w in top)) or 1.0
-        return {g: w / norm for g, w in top}
+        weights = (1.0 + np.log(tf)) * (np.log((n + 1) / (self.df[ids] + 1.0)) + 1.0)
+        if ids.size > DOC_TERMS:
+            keep = np.argpartition(-weights, DOC_TERMS - 1)[:DOC_TERMS]
+            ids, weights = ids[keep], weights[keep]
+        order = np.lexsort((ids, -weights))  # strongest first; ties by term id (a stable order)
+        ids, weights = ids[order], weights[order]
+        weights = weights / (float(np.sqrt(np.dot(weights, weights))) or 1.0)
+        return dict(zip(ids.tolist(), weights.tolist(), strict=True))
 
     @staticmethod
-    def _cosine(vec: dict[str, float], story: StoryProfile) -> float:
+    def _cosine(vec: dict[int, float], story: StoryProfile) -> float:
         centroid = story.centroid
         if not vec or not centroid:
             return 0.0
-        get = centroid.get
-        dot = sum([w * get(g, 0.0) for g, w in vec.items()])
+        shared = vec.keys() & centroid.keys()  # a set operation in C: only shared terms are visited
+        dot = sum([vec[g] * centroid[g] for g in shared])
         return dot / (story.norm or 1.0)
 
-    def _similarity(self, report: Report, vec: dict[str, float], story: StoryProfile) -> float:
+    def _similarity(self, report: Report, vec: dict[int, float], story: StoryProfile) -> float:
         """Text cosine plus place and tag evidence; -1 when the two cannot be one matter."""
         score = self._cosine(vec, story)
         if score < MIN_TEXT:  # places alone never make a story: one citizen reports many problems on a walk
@@ -180,10 +218,10 @@ class StoryClusterer:
             if d > FAR_METRES:
                 return -1.0
             score += 0.3 if d <= 150 else 0.1 if d <= 500 else -0.2
-        places = set(report.places) | ({report.district} if report.district else set())
+        places = report.place_set
         if places and story.places:
-            score += 0.08 if places & set(story.places) else -0.25
-        if report.tags and story.tags and set(report.tags) & set(story.tags):
+            score += -0.25 if places.isdisjoint(story.places.keys()) else 0.08
+        if report.tags and story.tags and not story.tags.keys().isdisjoint(report.tags):
             score += 0.06
         return score
 
@@ -208,6 +246,21 @@ class StoryClusterer:
             story = self.stories.get(key)
             if story is not None and story.last_seen == last and not story.pinned:
                 self._close(story)
+        while self._forgetting and self._forgetting[0][0] + self.recurrence_for < self.clock:
+            last, _, key = heapq.heappop(self._forgetting)
+            story = self.closed.get(key)
+            if story is not None and story.last_seen == last:
+                self._forget(story)
+
+    def _forget(self, story: StoryProfile) -> None:
+        """A closed story older than the recurrence window: nothing can recur to it any more."""
+        del self.closed[story.key]
+        for term in story.indexed_terms:
+            keys = self.closed_postings.get(term)
+            if isinstance(keys, set):
+                keys.discard(story.key)
+                if not keys:
+                    del self.closed_postings[term]
 
     def _close(self, story: StoryProfile) -> None:
         self._unindex(story)
@@ -215,13 +268,29 @@ class StoryClusterer:
         del self.stories[story.key]
         story.centroid = dict(heapq.nlargest(30, story.centroid.items(), key=lambda kv: kv[1]))
         story.renorm()
-        story.indexed_terms = set()
         story.tags = Counter()  # a closed story is only looked at again for a recurrence
         self.closed[story.key] = story
+        heapq.heappush(self._forgetting, (story.last_seen, next(self._seq), story.key))
         for cell in story.cells:
-            self.closed_grid.setdefault(cell, set()).add(story.key)
+            near = self.closed_grid.get(cell)
+            if near is None:
+                near = self.closed_grid[cell] = deque(maxlen=CLOSED_PER_CELL)
+            near.append(story.key)
+        story.indexed_terms = set()
         for term in heapq.nlargest(CLOSED_TERMS, story.centroid, key=story.centroid.__getitem__):
-            self.closed_postings.setdefault(term, set()).add(story.key)
+            keys = self.closed_postings.get(term)
+            if keys is None:
+                keys = self.closed_postings[term] = set()
+            elif isinstance(keys, frozenset):
+                continue
+            keys.add(story.key)
+            story.indexed_terms.add(term)
+            if len(keys) > MAX_CLOSED_POSTING:  # too common a term to tell a recurrence: dropped for good
+                for key in keys:
+                    other = self.closed.get(key)
+                    if other is not None:
+                        other.indexed_terms.discard(term)
+                self.closed_postings[term] = _SATURATED
 
     def _unindex(self, story: StoryProfile) -> None:
         for term in story.indexed_terms:
@@ -266,8 +335,8 @@ class StoryClusterer:
             self.dups.add(fingerprint, report.content_hash, report.canonical_url, sig=sig)
             self.doc_story[report.key] = head_story
             return Placement(report.key, head_story, duplicate_of, False, None, 1.0)
-        grams = self._terms(report)
-        vec = self._vector(grams)
+        terms = self._terms(report)
+        vec = self._vector(terms)
         if story is not None:
             target = self.live(story)
         else:
@@ -280,7 +349,7 @@ class StoryClusterer:
         self._join(target, report, vec, when)
         self.dups.add(fingerprint, report.content_hash, report.canonical_url, sig=sig)
         if duplicate_of is None:  # copies would make a story's own words look common
-            self.df.update(grams.keys())
+            self.df[terms[0]] += 1
             self.n_docs += 1
         self.doc_story[report.key] = target
         return Placement(report.key, target, duplicate_of, new, recurrence_of, round(similarity, 4))
@@ -320,7 +389,7 @@ class StoryClusterer:
 
     # --- internals ---------------------------------------------------------------------------
 
-    def _candidates(self, report: Report, vec: dict[str, float]) -> list[StoryProfile]:
+    def _candidates(self, report: Report, vec: dict[int, float]) -> list[StoryProfile]:
         hits: Counter[Hashable] = Counter()
         postings = self.postings
         for term in itertools.islice(vec, LOOKUP_TERMS):  # vec is ordered strongest first
@@ -351,33 +420,68 @@ class StoryClusterer:
         return story.seq if story is not None else -1
 
     def _top(self, hits: Counter[Hashable], least: int) -> list[Hashable]:
-        return heapq.nsmallest(
-            MAX_CANDIDATES, (k for k, n in hits.items() if n >= least), key=lambda k: (-hits[k], self._age(k))
-        )
+        """The stories sharing the most terms (at least ``least``), older first among equals."""
+        ranked = [(n, k) for k, n in hits.items() if n >= least]
+        if len(ranked) > MAX_CANDIDATES:  # the cut-off count first: the age is looked up only near it
+            cut = heapq.nlargest(MAX_CANDIDATES, [n for n, _ in ranked])[-1]
+            ranked = [nk for nk in ranked if nk[0] >= cut]
+        age = self._age
+        ranked.sort(key=lambda nk: (-nk[0], age(nk[1])))
+        return [k for _, k in ranked[:MAX_CANDIDATES]]
 
-    def _best_open(self, report: Report, vec: dict[str, float]) -> tuple[Hashable | None, float]:
+    def _best_open(self, report: Report, vec: dict[int, float]) -> tuple[Hashable | None, float]:
         best: tuple[float, Hashable] | None = None
         for story in self._candidates(report, vec):
             score = self._similarity(report, vec, story)
             if score >= JOIN and (best is None or score > best[0]):
                 best = (score, story.key)
+        if best is None:
+            for event in self._events(report):
+                key = self.event_story.get(event)
+                found = self.stories.get(key) if key is not None else None
+                last = found.events.get(event) if found is not None else None
+                recent = last is not None and report.when is not None and abs(report.when - last) <= EVENT_WINDOW
+                if found is not None and recent:
+                    return found.key, JOIN
         return (best[1], best[0]) if best else (None, 0.0)
 
-    def _recurrence_of(self, report: Report, vec: dict[str, float]) -> Hashable | None:
+    @staticmethod
+    def _events(report: Report) -> list[str]:
+        """The city-wide events a report's headline names, when it is in Bangkok and has no coordinates."""
+        if report.point or not report.title:
+            return []
+        title = unicodedata.normalize("NFC", report.title).lower()
+        events = [name for name, pattern in CITY_EVENTS.items() if pattern.search(title)]
+        if not events:
+            return []
+        opening = title + " " + unicodedata.normalize("NFC", report.text[:TEXT_CHARS]).lower()
+        return events if report.places or BANGKOK_CUES.search(opening) else []
+
+    def _recurrence_of(self, report: Report, vec: dict[int, float]) -> Hashable | None:
         """The latest closed story about the same matter: same place (within 300 m, or a shared place
-        name) and similar words. Candidates come from the closed stories' grid cells and their
-        strongest terms, so the work stays bounded however long the history grows."""
-        hits: Counter[Hashable] = Counter()
-        for term in itertools.islice(vec, LOOKUP_TERMS):
-            keys = self.closed_postings.get(term)
-            if keys and len(keys) <= MAX_CLOSED_POSTING:  # history grows: only distinctive terms
-                hits.update(keys)
-        found = self._top(hits, 2)
-        if report.point:
-            near = [k for cell in _neighbours(_cell(report.point)) for k in self.closed_grid.get(cell, ())]
-            near = sorted((k for k in near if hits.get(k, 0) >= 1), key=self._age)
-            found += near[:MAX_CANDIDATES]
+        name) and similar words. A report with coordinates looks only at the stories closed in its
+        grid cell and the eight around it (each cell keeps its latest ``CLOSED_PER_CELL``); one without
+        looks up the closed stories' strongest terms. The work stays bounded however long the history."""
         places = set(report.places) | ({report.district} if report.district else set())
+        if not report.point and not places:
+            return None  # a recurrence is the same matter at the same place
+        found: list[Hashable]
+        if report.point:
+            lookup = set(itertools.islice(vec, LOOKUP_TERMS))
+            near: dict[Hashable, int] = {}
+            for cell in _neighbours(_cell(report.point)):
+                for key in self.closed_grid.get(cell, ()):
+                    story = self.closed.get(key)
+                    if story is not None and key not in near and not lookup.isdisjoint(story.centroid.keys()):
+                        near[key] = story.seq
+            found = sorted(near, key=near.__getitem__)[-MAX_CANDIDATES:]  # the latest
+        else:
+            hits: Counter[Hashable] = Counter()
+            for term in itertools.islice(vec, LOOKUP_TERMS):
+                keys = self.closed_postings.get(term)
+                if keys:  # terms held by too many closed stories are dropped (frozenset: falsy)
+                    hits.update(keys)
+            found = self._top(hits, 2)
         best: tuple[float, datetime, Hashable] | None = None
         for key in dict.fromkeys(found):
             story = self.closed.get(key)
@@ -393,7 +497,7 @@ class StoryClusterer:
                 best = (score, story.last_seen, key)
         return self.live(best[2]) if best else None
 
-    def _join(self, key: Hashable, report: Report, vec: dict[str, float], when: datetime | None) -> None:
+    def _join(self, key: Hashable, report: Report, vec: dict[int, float], when: datetime | None) -> None:
         story = self.stories.get(key)
         if story is None and key in self.closed:  # a person put a late report into a closed story
             story = self.closed.pop(key)
@@ -416,6 +520,10 @@ class StoryClusterer:
                 story.points.append(report.point)
             story.places.update(set(report.places) | ({report.district} if report.district else set()))
             story.tags.update(report.tags)
+        for event in self._events(report):
+            if event not in story.events or t > story.events[event]:
+                story.events[event] = t
+            self.event_story[event] = key
         story.first_seen = min(story.first_seen, t)
         if t > story.last_seen:
             story.last_seen = t

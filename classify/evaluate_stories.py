@@ -15,6 +15,7 @@ Floors live in classify/baseline.yaml under ``stories:``.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable
@@ -23,6 +24,7 @@ from pathlib import Path
 
 from classify.clustering import Report, StoryClusterer, parse_published
 from classify.dedup import fix_latlon
+from classify.places import Gazetteer, gazetteer
 
 SET_DIR = Path(__file__).resolve().parent / "data" / "stories"
 SET_FILE = "stories.jsonl"
@@ -52,6 +54,8 @@ def _when(value: str) -> datetime:
 
 
 def report_of(row: dict) -> Report:
+    """A labelled row as the product sees it: with the Bangkok districts the gazetteer finds in its text
+    (in the product they come from the scorer's ``places``, which is the same gazetteer)."""
     return Report(
         key=row["id"],
         text=row.get("text", ""),
@@ -59,7 +63,17 @@ def report_of(row: dict) -> Report:
         when=_when(row["published"]),
         point=fix_latlon(row.get("lat"), row.get("lon")),
         district=row.get("district"),
+        places=_places(f"{row.get('title', '')}\n{row.get('text', '')}"),
     )
+
+
+@functools.cache
+def _gazetteer() -> Gazetteer:
+    return gazetteer()
+
+
+def _places(text: str) -> list[str]:
+    return _gazetteer().find(text).district_names[:5]
 
 
 def _pairs(groups: Iterable[list[Hashable]]) -> set[frozenset[Hashable]]:

@@ -111,3 +111,41 @@ def test_published_parsing() -> None:
     assert parse_published("2023-11-27 10:00") == datetime(2023, 11, 27, 3, 0, tzinfo=UTC)
     assert parse_published("2023-11-27T10:00:00+00:00") == datetime(2023, 11, 27, 10, 0, tzinfo=UTC)
     assert parse_published("เมื่อวาน") is None and parse_published(None) is None
+
+
+def test_a_city_wide_flood_written_up_from_many_angles_is_one_story() -> None:
+    """Six Daily News articles (news_th, crawled 3 June 2017) on the Bangkok flooding of late May 2017
+    share hardly a word; a headline naming the flood joins them. Not joined: a pumping-station opening
+    and weather forecasts (no flood in the headline), and a flood headline outside Bangkok."""
+    from classify.evaluate_stories import SET_DIR, load_set, report_of
+
+    flood = {f"news:Thai-news-retrieval-{i}" for i in (39, 12, 19, 20, 62, 67)}
+    others = {f"news:Thai-news-retrieval-{i}" for i in (113, 193, 4, 96, 226, 128)}
+    clusterer = StoryClusterer()
+    placed = {}
+    for row in load_set(SET_DIR):
+        placed[row["id"]] = clusterer.add(report_of(row)).story
+    assert len({placed[i] for i in flood}) == 1
+    story = placed[next(iter(flood))]
+    assert all(placed[i] != story for i in others)
+    # the same headline in another province, or a day and a half later, starts its own story
+    when = T0
+    c2 = StoryClusterer()
+    first = c2.add(Report("a", "ฝนตกหนักทั้งคืน กทม.", "น้ำท่วมถนนหลายสาย", when)).story
+    assert c2.add(Report("b", "ผู้ว่าฯ ลงพื้นที่ กทม.", "ระบายน้ำเร่งด่วน", when + timedelta(hours=3))).story == first
+    assert c2.add(Report("c", "จังหวัดอุดรธานี ฝนตกหนัก", "น้ำท่วมชุมชนเมือง", when + timedelta(hours=4))).story != first
+    late = c2.add(Report("d", "กทม. ฝนตกอีกระลอก", "น้ำท่วมขังถนนรามคำแหง", when + timedelta(hours=40)))
+    assert late.story != first
+
+
+def test_band_buckets_keep_only_their_most_recent_documents() -> None:
+    from classify.dedup import BUCKET_CAP, BandIndex, signature
+
+    index = BandIndex()
+    sig = signature(shingle_hashes(TEMPLATE))
+    for i in range(BUCKET_CAP + 10):
+        index.insert(i, sig)
+    found = index.query(sig)
+    assert found == set(range(10, BUCKET_CAP + 10))  # a much-pasted template: the latest copies only
+    index.remove(BUCKET_CAP + 9)
+    assert BUCKET_CAP + 9 not in index.query(sig) and len(index) == BUCKET_CAP + 9
