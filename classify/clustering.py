@@ -23,6 +23,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
+import os
 import pickle
 import re
 import unicodedata
@@ -171,6 +172,7 @@ class StoryClusterer:
         self._closing: list[tuple[datetime, int, Hashable]] = []
         self._seq = itertools.count()
         self.event_story: dict[str, Hashable] = {}  # city-wide event -> the open story that has it
+        self.saved_meta: dict[str, Any] = {}  # what ``save`` was given with the index, once loaded
 
     # --- features ----------------------------------------------------------------------------
 
@@ -550,12 +552,17 @@ class StoryClusterer:
 
     # --- persistence -------------------------------------------------------------------------
 
-    def save(self, path: Path) -> None:
+    def save(self, path: Path, meta: dict[str, Any] | None = None) -> None:
+        """Write the index atomically (a temporary file renamed over the old one); ``meta`` comes back
+        as ``saved_meta`` when it is loaded."""
         state = dict(self.__dict__)
         state.pop("new_story_key")  # a function: the loader supplies its own
-        tmp = path.with_suffix(path.suffix + ".tmp")
+        state.pop("saved_meta", None)
+        tmp = path.with_suffix(path.suffix + f".{os.getpid()}.tmp")
         with tmp.open("wb") as fh:
-            pickle.dump({"version": STATE_VERSION, "state": state}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(
+                {"version": STATE_VERSION, "state": state, "meta": meta or {}}, fh, protocol=pickle.HIGHEST_PROTOCOL
+            )
         tmp.replace(path)
 
     @classmethod
@@ -567,6 +574,7 @@ class StoryClusterer:
             raise ValueError(f"{path}: story index version {data.get('version')}, expected {STATE_VERSION}")
         obj = cls(new_story_key)
         obj.__dict__.update(data["state"])
+        obj.saved_meta = dict(data.get("meta") or {})
         return obj
 
 

@@ -3,10 +3,11 @@
 The clustering itself is ``classify/clustering.py`` (no database). Here:
 
 - ``assign_stories`` feeds the documents in state ``scored`` to a clusterer kept per database in
-  this process. The cached index is checked against the store before each run (documents in
-  stories, newest id) and rebuilt from the open window of the store when it does not match
-  (another process wrote, a transaction was rolled back, a restart). Nothing is recomputed for the
-  documents already placed.
+  this process and saved after each run under ``story_index_dir`` (each flow run is a new process:
+  it loads the saved index instead of re-reading 30 days of documents). The index is checked against
+  the store before each run (documents in stories, newest id, stories' latest change) and rebuilt
+  from the open window of the store when it does not match (another process wrote, a transaction
+  was rolled back, a person merged). Nothing is recomputed for the documents already placed.
 - **People stay in charge**: a document that already has a story stays there (re-scoring an edited
   article, a document a person moved); a merged story is followed to the story it went into
   (``Story.merged_into_id``); a story a person pinned is never closed by the clock. The clusterer
@@ -16,15 +17,20 @@ The clustering itself is ``classify/clustering.py`` (no database). Here:
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import math
+import pickle
 import re
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
 
+from bkkwatch.settings import get_settings
 from classify.clustering import Report, StoryClusterer
 from classify.dedup import fix_latlon, shingle_text
 from classify.rules import MODEL_VERSION
@@ -45,6 +51,7 @@ from storage.stories import (
 
 WINDOW_DAYS = 30  # what a rebuilt index holds: the duplicate window (longer than a story stays open)
 _CACHE: dict[str, tuple[StoryClusterer, tuple[object, ...]]] = {}
+log = logging.getLogger(__name__)
 
 
 def report_of(document: Document, score: Score | None) -> Report:
@@ -71,13 +78,47 @@ def _cache_key(session: Session) -> str:
     return bind.engine.url.render_as_string(hide_password=True)
 
 
-def clusterer_for(session: Session, model_version: str) -> StoryClusterer:
-    """The cached index of this database, or one rebuilt from the store's open window."""
+def index_file(session: Session) -> Path:
+    """Where this database's story index is kept between processes (each flow run is a new process)."""
+    digest = hashlib.sha256(_cache_key(session).encode("utf-8")).hexdigest()[:16]
+    return Path(get_settings().story_index_dir) / f"stories-{digest}.pkl"
+
+
+def _load_saved(session: Session, mark: tuple[object, ...]) -> StoryClusterer | None:
+    """The index saved by an earlier process, if it was saved at exactly the store's present state."""
+    path = index_file(session)
+    try:
+        clusterer = StoryClusterer.load(path)
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, EOFError, pickle.UnpicklingError, AttributeError) as exc:
+        log.warning("story index %s not used (%s): rebuilding it from the store", path, exc)
+        return None
+    if tuple(clusterer.saved_meta.get("mark", ())) != mark:
+        return None
+    return clusterer
+
+
+def _save(session: Session, clusterer: StoryClusterer, mark: tuple[object, ...]) -> None:
+    path = index_file(session)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        clusterer.save(path, meta={"mark": list(mark)})
+    except OSError as exc:  # the index is a cache: the next process rebuilds it from the store
+        log.warning("story index not saved to %s: %s", path, exc)
+
+
+def clusterer_for(session: Session, model_version: str) -> tuple[StoryClusterer, int]:
+    """The index of this database kept in this process, else the one the last process saved, else one
+    rebuilt from the store's open window. Also: how many documents were re-read to rebuild it."""
     key = _cache_key(session)
     mark = index_watermark(session)
     cached = _CACHE.pop(key, None)  # put back only when a run succeeds: a failed run leaves no half-index
+    rebuilt = 0
     if cached is not None and cached[1] == mark:
         clusterer = cached[0]
+    elif (saved := _load_saved(session, mark)) is not None:
+        clusterer = saved
     else:
         clusterer = StoryClusterer()
         documents = window_documents(session, WINDOW_DAYS)
@@ -86,19 +127,20 @@ def clusterer_for(session: Session, model_version: str) -> StoryClusterer:
             story = live_story(session, document.story_id) if document.story_id else None
             if story is not None:
                 clusterer.add(report_of(document, scores.get(document.id)), story=story.id)
+                rebuilt += 1
     merges, pinned = person_decisions(session)
     for source, target in merges:
         if clusterer.live(source) != clusterer.live(target):
             clusterer.merge(source, target)
     for story_id in pinned:
         clusterer.pin(story_id)
-    return clusterer
+    return clusterer, rebuilt
 
 
 def assign_stories(session: Session, model_version: str | None = None) -> dict[str, int]:
     """Put every scored document into a story and refresh the facts of the stories that changed."""
     model_version = model_version or MODEL_VERSION
-    clusterer = clusterer_for(session, model_version)
+    clusterer, rebuilt = clusterer_for(session, model_version)
     clusterer.new_story_key = lambda: new_story(session).id
     documents = documents_in_state(session, DocumentState.SCORED)
     documents.sort(key=lambda d: (d.published_at or d.fetched_at, d.id))
@@ -128,8 +170,11 @@ def assign_stories(session: Session, model_version: str | None = None) -> dict[s
         refresh_facts(session, story, model_version)
     session.flush()
     clusterer.new_story_key = clusterer._next_key  # do not keep this session alive in the cache
-    _CACHE[_cache_key(session)] = (clusterer, index_watermark(session))
-    return {"stories_new": created, "stories_updated": len(touched) - created}
+    mark = index_watermark(session)
+    _CACHE[_cache_key(session)] = (clusterer, mark)
+    if documents or rebuilt:  # the next process (the next flow run) starts from here, not from the store
+        _save(session, clusterer, mark)
+    return {"stories_new": created, "stories_updated": len(touched) - created, "index_rebuilt": rebuilt}
 
 
 # --- facts -------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,6 +27,8 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
 os.environ.setdefault("BKKWATCH_RETRY_BASE_SECONDS", "0.2")  # I/O retries in tests: 0.2, 0.4, 0.8, 1.6 s
 os.environ["BKKWATCH_ALLOW_PRIVATE_HOSTS"] = "1"  # fixtures are served from 127.0.0.1
+(ROOT / "var").mkdir(exist_ok=True)
+os.environ.setdefault("BKKWATCH_STORY_INDEX_DIR", tempfile.mkdtemp(prefix="test-story-index-", dir=ROOT / "var"))
 Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
 
 from sqlalchemy import create_engine, text  # noqa: E402

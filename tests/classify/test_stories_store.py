@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bkkwatch.settings import reset_settings
 from classify.pipeline import process_new_documents
 from classify.stories import velocity
 from crawlers.items import Item
@@ -113,6 +117,44 @@ def test_the_index_is_rebuilt_after_a_restart_and_continues(session: Session) ->
     result = process_new_documents(session)
     assert result["stories_new"] == 0
     assert _story_of(session, b).id == _story_of(session, a).id and b.duplicate_of_id == a.id
+
+
+def test_the_next_process_loads_the_saved_index_and_rebuilds_a_stale_one(
+    session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from classify import stories as stories_module
+
+    monkeypatch.setenv("BKKWATCH_STORY_INDEX_DIR", str(tmp_path))
+    reset_settings()
+    try:
+        a = _store(session, "https://www.thairath.co.th/news/local/1", FLOOD, 0, "น้ำท่วมอุโมงค์บางเขน")
+        assert process_new_documents(session)["index_rebuilt"] == 0
+        assert stories_module.index_file(session).parent == tmp_path and stories_module.index_file(session).exists()
+        # The next flow run is a new process: it starts from the saved index, re-reading nothing.
+        stories_module._CACHE.clear()
+        b = _store(session, "https://www.dailynews.co.th/news/2", FLOOD_REWRITE, 5, "น้ำท่วมอุโมงค์บางเขน")
+        result = process_new_documents(session)
+        assert result["index_rebuilt"] == 0 and result["stories_new"] == 0
+        assert _story_of(session, b).id == _story_of(session, a).id
+        # The store changed after the index was saved (a person renamed the story): the saved index is
+        # not trusted, it is rebuilt from the store's window (a and b).
+        stories_module._CACHE.clear()
+        story = _story_of(session, a)
+        story.title, story.updated_at = "น้ำท่วมอุโมงค์แยกบางเขน", datetime.now(UTC)
+        session.flush()
+        c = _store(session, "https://www.matichon.co.th/news/4", FLOOD_OTHER, 6, "รถติดหน้าอุโมงค์บางเขน")
+        result = process_new_documents(session)
+        assert result["index_rebuilt"] == 2 and _story_of(session, c).id == story.id
+        # A damaged file is a cache miss with a warning, never a failed run.
+        stories_module._CACHE.clear()
+        stories_module.index_file(session).write_bytes(b"not an index")
+        _store(session, "https://www.khaosod.co.th/news/5", VENDORS, 7, "หาบเร่บนทางเท้าสีลม")
+        with caplog.at_level(logging.WARNING, logger="classify.stories"):
+            assert process_new_documents(session)["index_rebuilt"] == 3
+        assert "rebuilding it from the store" in caplog.text
+    finally:
+        monkeypatch.undo()
+        reset_settings()
 
 
 def test_velocity_trend_and_spike() -> None:

@@ -85,7 +85,7 @@ def test_flow_retries_until_the_database_returns(proxied, line_env) -> None:  # 
     threading.Timer(1.5, proxy.up).start()  # back after 1.5 s; retries wait 0.2, 0.4, 0.8, 1.6 s
     started = time.monotonic()
     result = score_documents(url)
-    assert result == {"scored": 0, "stories_new": 0, "stories_updated": 0}
+    assert result == {"scored": 0, "stories_new": 0, "stories_updated": 0, "index_rebuilt": 0}
     assert time.monotonic() - started >= 1.0  # it really waited for the database
     with session_factory(url)() as session:
         status = collect(session)
