@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.special import expit
 
 from bkkwatch.registry import Registry, shipped_registry
@@ -289,7 +290,7 @@ class ModelScorer:
         counts = self.counts(docs) if counts is None else counts
         if self._agency_fast is not None:  # one sparse product instead of one per agency
             _, weights, intercepts = self._agency_fast
-            probs = expit(np.asarray((_weighted(self.models["agencies"], counts) @ weights).todense()) + intercepts)
+            probs = expit(_weighted(self.models["agencies"], counts) @ weights + intercepts)
         else:
             probs = np.asarray(
                 self.models["agencies"].named_steps["model"].predict_proba(_weighted(self.models["agencies"], counts))
@@ -428,11 +429,9 @@ class ModelScorer:
         return " · ".join(parts) if parts else "ไม่พบสัญญาณเกี่ยวกับ กทม."
 
 
-def _stack_one_vs_rest(pipeline: Any) -> tuple[Any, Any, np.ndarray] | None:
+def _stack_one_vs_rest(pipeline: Any) -> tuple[Any, _CompactWeights, np.ndarray] | None:
     """The agency model's features step and its one-vs-rest weights as one sparse matrix: the same
     probabilities as ``predict_proba`` of a multi-label one-vs-rest logistic regression."""
-    import scipy.sparse as sp
-
     steps = getattr(pipeline, "named_steps", {})
     ovr = steps.get("model")
     if ovr is None or "tfidf" not in steps or not getattr(ovr, "multilabel_", False):
@@ -442,7 +441,27 @@ def _stack_one_vs_rest(pipeline: Any) -> tuple[Any, Any, np.ndarray] | None:
         return None
     weights = sp.vstack([sp.csr_matrix(e.coef_) for e in estimators]).T.tocsr()
     intercepts = np.array([float(np.ravel(e.intercept_)[0]) for e in estimators])
-    return steps["tfidf"], weights, intercepts
+    return steps["tfidf"], _CompactWeights(weights), intercepts
+
+
+class _CompactWeights:
+    """A sparse (features x agencies) weight matrix kept as a dense block of the few feature rows that have
+    a weight (the pruned models keep some thousands of 262,144): ``x @ self`` drops a document's other
+    features and multiplies a small sparse matrix by a dense one, much faster than sparse @ sparse."""
+
+    def __init__(self, weights: Any) -> None:
+        used = np.unique(weights.nonzero()[0])
+        self.column = np.full(weights.shape[0], -1, dtype=np.int64)
+        self.column[used] = np.arange(len(used))
+        self.block = np.asarray(weights[used].todense(), dtype=np.float32)
+
+    def __rmatmul__(self, x: Any) -> np.ndarray:
+        x = sp.csr_matrix(x)
+        column = self.column[x.indices]
+        keep = column >= 0
+        rows = np.repeat(np.arange(x.shape[0]), np.diff(x.indptr))[keep]
+        small = sp.csr_matrix((x.data[keep], (rows, column[keep])), shape=(x.shape[0], len(self.block)))
+        return np.asarray(small @ self.block)
 
 
 _DEFAULT: ModelScorer | None = None

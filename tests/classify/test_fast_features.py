@@ -14,7 +14,15 @@ from pythainlp.util import normalize as pythainlp_normalize
 from sklearn.feature_extraction.text import TfidfTransformer
 
 from classify.features import FeatureSpec, hashed_counts
-from classify.scorer import FEATURES, Counts, ModelScorer, decide_level, default_model_scorer, prepare_item
+from classify.scorer import (
+    FEATURES,
+    Counts,
+    ModelScorer,
+    decide_level,
+    default_model_scorer,
+    predict_relevance,
+    prepare_item,
+)
 from classify.text import emoji_tokens, normalize, thai_normalize
 from classify.train import read_devset
 
@@ -138,3 +146,20 @@ def test_real_danger_stays_urgent(scorer: ModelScorer) -> None:
     assert not doc.signals.roundup
     result = scorer.score_prepared([doc])[0]
     assert result.urgent and result.level == 3
+
+
+def test_the_fast_paths_give_the_pipelines_own_predictions(scorer: ModelScorer) -> None:
+    from scipy.special import expit
+
+    texts = ["ถนนทรุด ซอยลาดพร้าว 101", "ขยะล้น ไม่มีคนเก็บ 😡", "ไฟจราจรเสีย แยกอโศก", "ร้านนี้อร่อยมาก 555"]
+    docs = [prepare_item(scorer.places, {"text": t, "source": "traffy"}) for t in texts]
+    counts = scorer.counts(docs)
+    assert scorer._agency_fast is not None
+    _, weights, intercepts = scorer._agency_fast
+    agencies = scorer.models["agencies"]
+    fast = expit(counts.weighted(agencies.named_steps["tfidf"]) @ weights + intercepts)
+    assert np.allclose(fast, agencies.predict_proba(counts.raw), atol=1e-5)
+    relevance = scorer.models["relevance"]
+    assert np.allclose(predict_relevance(relevance, counts), relevance.predict_proba(counts.raw)[:, 1], atol=1e-5)
+    sentiment = scorer.models["sentiment"]
+    assert scorer.sentiment(docs) == list(sentiment.predict(counts.raw))
