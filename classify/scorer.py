@@ -18,6 +18,7 @@ import scipy.sparse as sp
 from scipy.special import expit
 
 from bkkwatch.registry import Registry, shipped_registry
+from classify.features import FeatureSpec, hashed_counts
 from classify.modelstore import ModelError, load
 from classify.places import Gazetteer, gazetteer, trie_pattern
 from classify.rules import PROBLEM_WORDS, ScoreResult
@@ -25,6 +26,11 @@ from classify.signals import Signals, read_signals
 from classify.text import model_text, normalize
 
 MODEL_NAMES = ("relevance", "sentiment", "impact", "agencies")
+TEXT_MODELS = ("relevance", "sentiment", "agencies")
+# The features every text model reads (classify/features.py): words and word pairs of the model text with
+# its signal tokens, and character 2-4-grams of the words (the spelling play of posts: มากก, 555, ชิมิ;
+# the parts of place names). Hashed once per document for all models.
+FEATURES = FeatureSpec(bits=18, word_ngrams=2, char_ngrams=(2, 4))
 # Only the first part of a long article is read by the models: the headline and lead carry the matter,
 # and a 6,000-character article would otherwise cost ten times a post. Places and signals read it all.
 MODEL_CHARS = 1500
@@ -57,6 +63,7 @@ _CITY_CAUSES = {w for w, weight in PROBLEM_WORDS.items() if weight >= 0.6} - {
     "เดือดร้อน",
     "ขาดแคลน",
 }
+_FLOOD_HARMS = {"น้ำท่วมสูง", "น้ำท่วมหนัก"}
 _SOURCE_TH = {"news": "ข่าวจากสื่อ", "social": "โพสต์โซเชียล", "complaint": "เรื่องร้องเรียน"}
 
 
@@ -111,9 +118,53 @@ def agency_text(doc: Prepared) -> str:
 model_input = agency_text
 
 
-def sentiment_input(docs: Sequence[Prepared]) -> np.ndarray:
-    """The sentiment model's two columns: the shared model text, and the words alone (for characters)."""
-    return np.array([[model_input(d), d.words] for d in docs], dtype=object).reshape(len(docs), 2)
+def features(docs: Sequence[Prepared]) -> Any:
+    """The hashed counts (:data:`FEATURES`) of the documents, shared by every text model: words and
+    word pairs of :func:`model_input`, character n-grams of the words alone."""
+    return hashed_counts([model_input(d) for d in docs], FEATURES, char_limits=[len(d.words) for d in docs])
+
+
+class Counts:
+    """A batch's hashed counts with their sublinear term frequencies (1 + log count) computed once: each
+    model then only multiplies by its own IDF weights and normalises, which is what its TfidfTransformer
+    would do, without a sparse matrix product per model."""
+
+    def __init__(self, counts: Any) -> None:
+        self.raw = counts.tocsr()
+        self.logged = self.raw.copy()
+        np.log(self.logged.data, out=self.logged.data)
+        self.logged.data += 1.0
+        self._rows = np.repeat(np.arange(self.raw.shape[0]), np.diff(self.raw.indptr))
+
+    def weighted(self, tfidf: Any) -> Any:
+        """``tfidf.transform(raw)`` for a fitted sublinear, l2-normalised TfidfTransformer."""
+        if not (tfidf.sublinear_tf and tfidf.norm == "l2" and tfidf.use_idf):
+            return tfidf.transform(self.raw)
+        out = self.logged.copy()
+        out.data *= tfidf.idf_.astype(out.dtype)[out.indices]
+        norms = np.sqrt(np.bincount(self._rows, weights=out.data.astype(np.float64) ** 2, minlength=out.shape[0]))
+        norms[norms == 0] = 1.0
+        out.data /= norms[self._rows].astype(out.dtype)
+        return out
+
+
+def _weighted(model: Any, counts: Any) -> Any:
+    """The pipeline's TF-IDF step applied to counts (a :class:`Counts` or a plain count matrix)."""
+    if isinstance(counts, Counts):
+        return counts.weighted(model.named_steps["tfidf"])
+    return model.named_steps["tfidf"].transform(counts)
+
+
+def predict_relevance(model: Any, counts: Any) -> np.ndarray:
+    return np.asarray(model.named_steps["model"].predict_proba(_weighted(model, counts))[:, 1])
+
+
+def predict_sentiment(model: Any, counts: Any, offsets: Any = None) -> list[str]:
+    scores = np.asarray(model.named_steps["model"].decision_function(_weighted(model, counts)))
+    if offsets is not None:
+        scores = scores + np.asarray(offsets, dtype=float)
+    classes = np.asarray(model.classes_)
+    return [str(c) for c in classes[scores.argmax(axis=1)]]
 
 
 def impact_features(signals: Signals, bangkok: float, negative: float) -> list[float]:
@@ -126,11 +177,16 @@ def decide_level(sig: Signals, bangkok: float, impact: float) -> tuple[int, bool
     harms = set(sig.harms)
     if harms and harms <= _PEOPLE_HURT and not any(w in _CITY_CAUSES for w in sig.problems):
         harms = set()  # road accident or crime casualties are the police's unless a city cause is named
+    if sig.roundup:  # incidents relayed in a traffic round-up are not the BMA's; a flooded road still is
+        harms &= _FLOOD_HARMS
     urgent = bangkok >= RELEVANT_AT and (bool(harms) or sig.viral)
     if bangkok < RELEVANT_AT:
         level = 0
     elif urgent:
         level = 3
+    elif sig.roundup:  # a routine report: low at most
+        level = int(impact >= LEVEL1_AT or bool(sig.problems))
+        impact = min(impact, LEVEL2_AT - 0.01)
     elif impact >= LEVEL2_AT:
         level = 2
     elif impact >= LEVEL1_AT or sig.problems or sig.source == "complaint":
@@ -157,19 +213,15 @@ class ModelScorer:
         created = max(str(m.get("created", "")) for m in self.meta.values())
         self.model_version = "ml-" + created[:10]
         self.agency_codes: list[str] = list(self.meta["agencies"]["classes"])
+        self._agency_index = {code: i for i, code in enumerate(self.agency_codes)}
         self.sentiment_offsets = np.asarray(self.meta["sentiment"].get("offsets", [0.0] * 4), dtype=float)
         self._by_code = {e.code: e for e in self.registry.entries}
         self._agency_fast = _stack_one_vs_rest(self.models["agencies"])
-        self._hash = self.models["relevance"].named_steps["hash"]
-        sentiment_words = self.models["sentiment"].named_steps["features"].named_transformers_["words"]
-        for name, hashing in (
-            ("sentiment", sentiment_words.named_steps["hash"]),
-            ("agencies", self.models["agencies"].named_steps["hash"]),
-        ):
-            if hashing.get_params() != self._hash.get_params():
+        for name in TEXT_MODELS:
+            if self.meta[name].get("features") != FEATURES.as_dict():
                 raise ModelError(
-                    f"model {name!r} hashes its input differently from 'relevance'; "
-                    "rebuild the models with `bkkwatch train`"
+                    f"model {name!r} was trained on other features ({self.meta[name].get('features')}) than "
+                    f"this code computes ({FEATURES.as_dict()}); rebuild the models with `bkkwatch train`"
                 )
         self._topic_words: dict[str, list[str]] = {}
         self._topics = [
@@ -209,29 +261,19 @@ class ModelScorer:
 
     # --- the parts --------------------------------------------------------------------------------
     def counts(self, docs: Sequence[Prepared]) -> Any:
-        """The hashed word and word-pair counts of the documents, shared by every model."""
-        return self._hash.transform([model_input(d) for d in docs])
+        """The hashed counts of the documents (:func:`features`), shared by every model."""
+        return Counts(features(docs))
 
     def relevance(self, docs: Sequence[Prepared], counts: Any = None) -> np.ndarray:
         counts = self.counts(docs) if counts is None else counts
-        bangkok = np.asarray(self.models["relevance"][1:].predict_proba(counts)[:, 1])
+        bangkok = predict_relevance(self.models["relevance"], counts)
         # Naming a BMA agency (สำนักงานเขต…, สำนักการระบายน้ำ, สถานธนานุบาล กทม.) is about its remit.
         named = np.array([bool(self._bma_re.search(d.body)) for d in docs])
         return np.where(named, np.maximum(bangkok, AGENCY_NAMED_FLOOR), bangkok)
 
     def sentiment(self, docs: Sequence[Prepared], counts: Any = None) -> list[str]:
-        model = self.models["sentiment"]
         counts = self.counts(docs) if counts is None else counts
-        parts = model.named_steps["features"].named_transformers_
-        features = sp.hstack(
-            [
-                parts["words"].named_steps["tfidf"].transform(counts),  # the words, hashed once for all models
-                parts["chars"].transform([d.words for d in docs]),
-            ]
-        ).tocsr()
-        scores = np.asarray(model.named_steps["model"].decision_function(features)) + self.sentiment_offsets
-        classes = np.asarray(model.classes_)
-        return [str(c) for c in classes[scores.argmax(axis=1)]]
+        return predict_sentiment(self.models["sentiment"], counts, self.sentiment_offsets)
 
     def impact(self, docs: Sequence[Prepared], bangkok: np.ndarray, sentiments: Sequence[str]) -> np.ndarray:
         rows = [
@@ -247,10 +289,12 @@ class ModelScorer:
         location (field or coordinates) and of the places the text names."""
         counts = self.counts(docs) if counts is None else counts
         if self._agency_fast is not None:  # one sparse product instead of one per agency
-            tfidf, weights, intercepts = self._agency_fast
-            probs = expit(np.asarray((tfidf.transform(counts) @ weights).todense()) + intercepts)
+            _, weights, intercepts = self._agency_fast
+            probs = expit(_weighted(self.models["agencies"], counts) @ weights + intercepts)
         else:
-            probs = np.asarray(self.models["agencies"][1:].predict_proba(counts))
+            probs = np.asarray(
+                self.models["agencies"].named_steps["model"].predict_proba(_weighted(self.models["agencies"], counts))
+            )
         return [self.rank_agencies(doc, row, use_location) for doc, row in zip(docs, probs, strict=True)]
 
     def rank_agencies(self, doc: Prepared, row: np.ndarray, use_location: bool) -> list[dict[str, Any]]:
@@ -258,10 +302,11 @@ class ModelScorer:
         sig = doc.signals
         located = use_location and sig.district_from in ("field", "coordinates")
         # With a known location, other district offices come only from places the text names.
+        codes = self.agency_codes
         scores = {
-            code: float(p)
-            for code, p in zip(self.agency_codes, row, strict=True)
-            if p >= 0.02 and not (located and code.startswith("district-"))
+            codes[i]: float(row[i])
+            for i in np.flatnonzero(row >= 0.02).tolist()
+            if not (located and codes[i].startswith("district-"))
         }
         text_districts = sig.places.district_names
         if located:
@@ -285,13 +330,16 @@ class ModelScorer:
             scores[entry.code] = max(scores.get(entry.code, 0.0), prior)
         # The registry's topic words (น้ำท่วม → drainage, ไฟจราจร → traffic): a floor under the model.
         hits: dict[str, int] = {}
-        for word in set(self._topic_re.findall(doc.body)):
+        for word in sorted(set(self._topic_re.findall(doc.body))):  # sorted: ties rank the same in every run
             for code in self._topic_words[word]:
                 hits[code] = hits.get(code, 0) + 1
         for code, n in hits.items():
             floor = min(TOPIC_WORD_MAX, TOPIC_WORD_BASE + 0.1 * n)
             scores[code] = max(scores.get(code, 0.0), floor)
-        ranked = sorted(scores.items(), key=lambda kv: -kv[1])[:5]
+        # Ties (two registry topic floors of the same size) go to the agency the model finds likelier.
+        index = self._agency_index
+        ranked = sorted(scores.items(), key=lambda kv: (-kv[1], -float(row[index[kv[0]]]) if kv[0] in index else 0.0))
+        ranked = ranked[:5]
         agencies = []
         for code, value in ranked:
             entry = self._by_code.get(code)
@@ -357,6 +405,8 @@ class ModelScorer:
         sig = doc.signals
         parts: list[str] = list(sig.harms[:3])
         parts.extend(sorted(sig.problems, key=lambda w: -PROBLEM_WORDS[w])[:3])
+        if sig.roundup:  # the relayed incidents are not the item's matter; a flooded road is
+            parts = ["รายงานสภาพจราจร (ข่าวรวม)", *(h for h in sig.harms if h in _FLOOD_HARMS)]
         if sig.lasting:
             parts.append("ปัญหายืดเยื้อ/แจ้งซ้ำ")
         parts.extend(f"เขต{d}" for d in sig.districts[:2])
@@ -379,11 +429,9 @@ class ModelScorer:
         return " · ".join(parts) if parts else "ไม่พบสัญญาณเกี่ยวกับ กทม."
 
 
-def _stack_one_vs_rest(pipeline: Any) -> tuple[Any, Any, np.ndarray] | None:
+def _stack_one_vs_rest(pipeline: Any) -> tuple[Any, _CompactWeights, np.ndarray] | None:
     """The agency model's features step and its one-vs-rest weights as one sparse matrix: the same
     probabilities as ``predict_proba`` of a multi-label one-vs-rest logistic regression."""
-    import scipy.sparse as sp
-
     steps = getattr(pipeline, "named_steps", {})
     ovr = steps.get("model")
     if ovr is None or "tfidf" not in steps or not getattr(ovr, "multilabel_", False):
@@ -393,7 +441,27 @@ def _stack_one_vs_rest(pipeline: Any) -> tuple[Any, Any, np.ndarray] | None:
         return None
     weights = sp.vstack([sp.csr_matrix(e.coef_) for e in estimators]).T.tocsr()
     intercepts = np.array([float(np.ravel(e.intercept_)[0]) for e in estimators])
-    return steps["tfidf"], weights, intercepts
+    return steps["tfidf"], _CompactWeights(weights), intercepts
+
+
+class _CompactWeights:
+    """A sparse (features x agencies) weight matrix kept as a dense block of the few feature rows that have
+    a weight (the pruned models keep some thousands of 262,144): ``x @ self`` drops a document's other
+    features and multiplies a small sparse matrix by a dense one, much faster than sparse @ sparse."""
+
+    def __init__(self, weights: Any) -> None:
+        used = np.unique(weights.nonzero()[0])
+        self.column = np.full(weights.shape[0], -1, dtype=np.int64)
+        self.column[used] = np.arange(len(used))
+        self.block = np.asarray(weights[used].todense(), dtype=np.float32)
+
+    def __rmatmul__(self, x: Any) -> np.ndarray:
+        x = sp.csr_matrix(x)
+        column = self.column[x.indices]
+        keep = column >= 0
+        rows = np.repeat(np.arange(x.shape[0]), np.diff(x.indptr))[keep]
+        small = sp.csr_matrix((x.data[keep], (rows, column[keep])), shape=(x.shape[0], len(self.block)))
+        return np.asarray(small @ self.block)
 
 
 _DEFAULT: ModelScorer | None = None

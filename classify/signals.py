@@ -71,7 +71,41 @@ _SOURCE_KINDS = {
 }
 
 
+# A traffic round-up: a string of timed traffic-flow reports (a radio station's or readers' tweets,
+# "08.57 น. ... ติดสนิท 08.49 น. ... ชะลอตัว"). By RUBRIC.md traffic flow is the police's, and the harm
+# words in it (a crash, a vehicle fire) are single incidents relayed, not harm the BMA must answer: a
+# round-up is routine, never urgent.
+_ROUNDUP_TIME = re.compile(r"(?<!\d)\d{1,2}[.:]\d{2}\s?น\.")
+_FLOW_WORDS = (
+    "รถติด",
+    "ติดขัด",
+    "ชะลอตัว",
+    "หนาแน่น",
+    "เคลื่อนตัว",
+    "ติดสนิท",
+    "ติดหนึบ",
+    "รถมาก",
+    "หยุดนิ่ง",
+    "คล่องตัว",
+)
+_ROUNDUP_SOURCES = ("js100", "จส.100", "จส100", "สวพ.91", "สวพ91", "ทวิต")
+
+
+def is_roundup(body: str, lowered: str) -> bool:
+    """Whether a text is a traffic round-up (see above): several timed reports and traffic-flow words."""
+    flow = sum(1 for w in _FLOW_WORDS if w in body)
+    if flow == 0:
+        return False
+    times = len(_ROUNDUP_TIME.findall(body, 0, 3000))
+    relayed = any(w in lowered for w in _ROUNDUP_SOURCES)
+    return (times >= 3 and flow >= 2) or (relayed and times >= 2)
+
+
 _NEGATION = re.compile(r"(?:ไม่|ไม่มี|ไม่พบ|ยังไม่พบ|ปราศจาก)\s*(?:ผู้|คน)?\s*(?:ได้รับ)?\s*(?:บาดเจ็บ\s*(?:และ|หรือ))?\s*$")
+
+
+_PROBLEMS = [(w, w.casefold()) for w in PROBLEM_WORDS]
+_BMA = [(w, w.casefold()) for w in BMA_WORDS]
 
 
 def _affirmed(body: str, word: str) -> bool:
@@ -115,6 +149,7 @@ class Signals:
     likes: int = 0
     shares: int = 0
     comments: int = 0
+    roundup: bool = False  # a traffic round-up (:func:`is_roundup`)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -156,6 +191,8 @@ class Signals:
             out.append("zzspreading")
         if self.viral:
             out.append("zzviral")
+        if self.roundup:
+            out.append("zzroundup")
         return out
 
     def dense(self) -> list[float]:
@@ -228,7 +265,7 @@ def read_signals(
             districts.insert(0, name)
             district_from = origin
     lowered = body.casefold()
-    harms = sorted({URGENT_WORDS[w] for w in URGENT_WORDS if _affirmed(body, w)})
+    harms = sorted({URGENT_WORDS[w] for w in URGENT_WORDS if w in body and _affirmed(body, w)})
     if _FLOOD_NOW.search(body):
         harms = sorted({*harms, "น้ำท่วมสูง"})
     engagement = engagement or {}
@@ -236,13 +273,14 @@ def read_signals(
         places=found,
         districts=districts,
         district_from=district_from,
-        problems=[w for w in PROBLEM_WORDS if w.casefold() in lowered],
+        problems=[w for w, folded in _PROBLEMS if folded in lowered],
         harms=harms,
-        bma_hits=[w for w in BMA_WORDS if w.casefold() in lowered],
+        bma_hits=[w for w, folded in _BMA if folded in lowered],
         positives=[w for w in POSITIVE_WORDS if w in body],
         lasting=[w for w in LASTING_WORDS if w in body],
         source=source_kind(source),
         likes=_int(engagement.get("likes")),
         shares=_int(engagement.get("shares")),
         comments=_int(engagement.get("comments")),
+        roundup=is_roundup(body, lowered),
     )

@@ -13,12 +13,13 @@ def test_normalize_digits_zero_width_repeats_and_thai_order() -> None:
     assert "แล้ว" in text  # two เ made one แ (pythainlp normalize)
 
 
-def test_one_tokeniser_and_the_model_text_drops_urls_and_emoji() -> None:
+def test_one_tokeniser_and_the_model_text_drops_urls_and_keeps_emoji_apart() -> None:
     assert TOKENIZER_ENGINE == "nlpo3"
     assert tokenize("ถนนทรุดที่เขตลาดพร้าว") == ["ถนน", "ทรุด", "ที่", "เขต", "ลาดพร้าว"]
     words = model_text(normalize("น้ำท่วม 😱😱 https://example.com/x ดูที่ www.foo.th"), ["zzsrcnews"]).split()
     assert "น้ำท่วม" in words and words[-1] == "zzsrcnews"
-    assert not any("http" in w or "www" in w or "😱" in w for w in words)
+    assert not any("http" in w or "www" in w for w in words)
+    assert words[-3:-1] == ["😱", "😱"]  # emoji as tokens of their own, after the words (sentiment reads them)
 
 
 def test_gazetteer_finds_districts_landmarks_short_forms_and_other_provinces() -> None:

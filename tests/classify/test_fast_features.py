@@ -1,0 +1,165 @@
+"""The fast paths of the scorer: our Thai normalisation against PyThaiNLP's, the NumPy feature hashing,
+the shared TF-IDF weighting, and the traffic round-up signal."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from pythainlp.util import normalize as pythainlp_normalize
+from sklearn.feature_extraction.text import TfidfTransformer
+
+from classify.features import FeatureSpec, hashed_counts
+from classify.scorer import (
+    FEATURES,
+    Counts,
+    ModelScorer,
+    decide_level,
+    default_model_scorer,
+    predict_relevance,
+    prepare_item,
+)
+from classify.text import emoji_tokens, normalize, thai_normalize
+from classify.train import read_devset
+
+TRICKY = [
+    "เเปลก",  # two Sara E -> Sara Ae
+    "นานาาา",  # repeated vowel
+    "ดีีีี",
+    "ก่่่่า",  # repeated tone marks
+    "ก้ำ กํ้า",  # nikhahit + tone + sara aa -> tone + sara am
+    "พ ุ่มดอกไม้",  # a space before a mark
+    "ภาพ ุ่",  # ... kept after a vowel + consonant
+    "่ก คำ ่ที่สอง",  # dangling marks at the start and after a space
+    "ทา่น ขาาา   ไป\n\n  มา",  # follow vowel before tone; spaces and blank lines
+    "สวัสดี\u200bครับ ภาษา\u200cไทย",
+    "ฤๅษี และ กๅ",  # lakkhangyao after ฤ is kept, elsewhere it becomes sara aa
+    "plain English text  with  spaces",
+    "",
+]
+
+
+@pytest.mark.parametrize("text", TRICKY)
+def test_our_thai_normalisation_is_pythainlps(text: str) -> None:
+    assert thai_normalize(text) == pythainlp_normalize(text)
+
+
+def test_our_thai_normalisation_matches_on_the_development_set() -> None:
+    texts = [f"{item.get('title') or ''}\n{item['text']}" for item in read_devset()]
+    differ = [t[:60] for t in texts if thai_normalize(t) != pythainlp_normalize(t)]
+    assert not differ
+
+
+def test_normalize_keeps_its_contract() -> None:
+    assert normalize("ถนนพังงงงงง\u200b ซอย ๑๒  เเล้ว") == "ถนนพังง ซอย 12 แล้ว"
+    assert emoji_tokens("ดีมาก😂😂😂😂😂 👍🏻") == ["😂", "😂", "😂", "👍"]
+
+
+SPEC = FeatureSpec(bits=12, word_ngrams=2, char_ngrams=(2, 3))
+
+
+def _columns(matrix: sp.csr_matrix, row: int) -> dict[int, float]:
+    start, end = matrix.indptr[row], matrix.indptr[row + 1]
+    return dict(zip(matrix.indices[start:end].tolist(), matrix.data[start:end].tolist(), strict=True))
+
+
+def test_hashing_is_the_same_in_every_document_and_position() -> None:
+    words_only = FeatureSpec(bits=12, word_ngrams=1)
+    matrix = hashed_counts(["ถนน ทรุด", "ทรุด ถนน ถนน", "อื่น"], words_only)
+    first, second = _columns(matrix, 0), _columns(matrix, 1)
+    assert set(first) == set(second) and len(first) == 2
+    assert sorted(second.values()) == [1.0, 2.0]  # counts are summed
+    assert not set(_columns(matrix, 2)) & set(first)
+
+
+def test_word_pairs_and_character_ngrams_in_their_own_columns() -> None:
+    matrix = hashed_counts(["ab cd zzsrcnews"], SPEC, char_limits=[5])
+    columns = _columns(matrix, 0)
+    words = [c for c in columns if c < SPEC.char_start]
+    chars = [c for c in columns if c >= SPEC.char_start]
+    assert len(words) == 5  # three words, two pairs
+    # character 2- and 3-grams of "ab cd" only (the limit keeps the signal token out): 4 + 3
+    assert sum(columns[c] for c in chars) == 7
+    alone = hashed_counts(["ab cd"], SPEC)
+    assert {c for c in _columns(alone, 0) if c >= SPEC.char_start} == set(chars)
+
+
+def test_no_ngram_crosses_two_documents() -> None:
+    joint = hashed_counts(["ab", "cd"], SPEC)
+    apart = sp.vstack([hashed_counts(["ab"], SPEC), hashed_counts(["cd"], SPEC)])
+    assert (joint != apart).nnz == 0
+
+
+def test_shared_weighting_equals_each_models_tfidf() -> None:
+    rng = np.random.default_rng(0)
+    counts = sp.random(40, 64, density=0.2, random_state=1, format="csr", dtype=np.float32)
+    counts.data = np.ceil(counts.data * 4)
+    tfidf = TfidfTransformer(sublinear_tf=True).fit(counts)
+    tfidf.idf_ = tfidf.idf_ * rng.uniform(0, 1, 64)  # also zero-ish weights, as relevance has for characters
+    expected = tfidf.transform(counts).toarray()
+    assert np.allclose(Counts(counts).weighted(tfidf).toarray(), expected, atol=1e-5)
+
+
+def test_models_trained_on_other_features_are_refused(tmp_path: Path) -> None:
+    from classify.modelstore import MODEL_DIR, ModelError
+
+    for path in MODEL_DIR.glob("*"):
+        shutil.copy(path, tmp_path / path.name)
+    meta_path = tmp_path / "sentiment.meta.json"
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    assert meta["features"] == FEATURES.as_dict()
+    meta["features"]["bits"] = 20
+    meta_path.write_text(json.dumps(meta), encoding="utf-8")
+    with pytest.raises(ModelError, match=r"other features.*bkkwatch train"):
+        ModelScorer(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def scorer() -> ModelScorer:
+    return default_model_scorer()
+
+
+def _devset(key: str) -> dict[str, object]:
+    return next(item for item in read_devset() if item["id"] == key)
+
+
+def test_a_traffic_roundup_is_routine_not_urgent(scorer: ModelScorer) -> None:
+    # Daily News 2017, a round-up of tweets with a crash and heavy traffic (devset: not ours, impact 0).
+    item = _devset("news:Thai-news-retrieval-89")
+    doc = prepare_item(scorer.places, item)
+    assert doc.signals.roundup and "zzroundup" in doc.signals.tokens()
+    result = scorer.score_prepared([doc])[0]
+    assert not result.urgent and result.level <= 1
+    assert "รายงานสภาพจราจร" in result.explanation
+    # The same decision whatever the models say: a round-up is never urgent, at most low.
+    assert decide_level(doc.signals, 0.99, 0.99)[:2] == (1, False)
+
+
+def test_real_danger_stays_urgent(scorer: ModelScorer) -> None:
+    # A Traffy ticket: a grass fire spreading towards houses (devset: urgent).
+    item = _devset("traffy:2023-MCH97Q")
+    doc = prepare_item(scorer.places, item)
+    assert not doc.signals.roundup
+    result = scorer.score_prepared([doc])[0]
+    assert result.urgent and result.level == 3
+
+
+def test_the_fast_paths_give_the_pipelines_own_predictions(scorer: ModelScorer) -> None:
+    from scipy.special import expit
+
+    texts = ["ถนนทรุด ซอยลาดพร้าว 101", "ขยะล้น ไม่มีคนเก็บ 😡", "ไฟจราจรเสีย แยกอโศก", "ร้านนี้อร่อยมาก 555"]
+    docs = [prepare_item(scorer.places, {"text": t, "source": "traffy"}) for t in texts]
+    counts = scorer.counts(docs)
+    assert scorer._agency_fast is not None
+    _, weights, intercepts = scorer._agency_fast
+    agencies = scorer.models["agencies"]
+    fast = expit(counts.weighted(agencies.named_steps["tfidf"]) @ weights + intercepts)
+    assert np.allclose(fast, agencies.predict_proba(counts.raw), atol=1e-5)
+    relevance = scorer.models["relevance"]
+    assert np.allclose(predict_relevance(relevance, counts), relevance.predict_proba(counts.raw)[:, 1], atol=1e-5)
+    sentiment = scorer.models["sentiment"]
+    assert scorer.sentiment(docs) == list(sentiment.predict(counts.raw))
