@@ -20,6 +20,7 @@ import logging
 import os
 import time
 from collections import Counter
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -265,8 +266,13 @@ class RedirectLoopMiddleware:
 
 
 class StorePipeline:
-    """Validate, then store in small batches (one transaction each): a kill loses at most one batch,
-    which the next run fetches again because it was never stored."""
+    """Validate, then store in small batches (one transaction each): a kill loses at most the batches
+    not yet committed, which the next run fetches again because they were never stored.
+
+    Batches are written by one background thread, in order, so the reactor keeps downloading and
+    parsing while the database commits (SQLite and the PostgreSQL driver release the GIL while they
+    wait on the disk or the server). ``close_spider`` waits for the last batch.
+    """
 
     BATCH = 50
     BATCH_SECONDS = 2.0
@@ -276,10 +282,13 @@ class StorePipeline:
         self.sessions = _sessions(crawler)
         self.source_id = crawler.settings.getint("BKKWATCH_SOURCE_ID") or None
         self.run_id = crawler.settings.getint("BKKWATCH_RUN_ID") or None
+        # "items" and "rejected" are counted on the reactor thread, store outcomes on the writer thread.
         self.counts: Counter[str] = Counter()
         self.reasons: list[str] = []
         self.pending: list[Item] = []
         self.last_flush = time.monotonic()
+        self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bkkwatch-store")
+        self.writes: list[Future[None]] = []
         crawler.signals.connect(self.flush, signal=signals.spider_idle)
 
     @classmethod
@@ -311,18 +320,38 @@ class StorePipeline:
         return item
 
     def flush(self, *args: Any, **kwargs: Any) -> None:
-        from storage.documents import store_items
-
         self.last_flush = time.monotonic()
+        self._harvest(wait=False)
         if not self.pending:
             return
         batch, self.pending = self.pending, []
+        self.writes.append(self.writer.submit(self._store, batch))
+
+    def _store(self, batch: list[Item]) -> None:
+        from storage.documents import store_items
+
         with self.sessions.begin() as session:
-            for outcome in store_items(session, batch, self.source_id, self.run_id):
-                self.counts[str(outcome)] += 1
+            outcomes = store_items(session, batch, self.source_id, self.run_id)
+        for outcome in outcomes:
+            self.counts[str(outcome)] += 1
+
+    def _harvest(self, wait: bool) -> None:
+        """Finished writes leave the list; a failed one is logged and counted (its items were not stored)."""
+        running = []
+        for future in self.writes:
+            if not wait and not future.done():
+                running.append(future)
+                continue
+            exc = future.exception()
+            if exc is not None:
+                count_error(self.crawler, "store")
+                log.error("storing a batch failed: %s: %s", exc.__class__.__name__, exc)
+        self.writes = running
 
     def close_spider(self, spider: Spider | None = None) -> None:
         self.flush()
+        self.writer.shutdown(wait=True)
+        self._harvest(wait=True)
 
 
 class HealthExtension:

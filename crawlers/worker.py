@@ -42,7 +42,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     since = datetime.fromisoformat(args.since) if args.since else None
 
+    # Loaded now, with the rest of the process, rather than by the first page that needs it mid-crawl.
+    import trafilatura
+    import trafilatura.metadata  # noqa: F401
     from scrapy.crawler import CrawlerProcess
+
+    import storage.documents  # noqa: F401
 
     base = crawl_settings({})
     process = CrawlerProcess({k: base[k] for k in ("LOG_LEVEL", "TELNETCONSOLE_ENABLED", "BOT_NAME")})
