@@ -175,10 +175,17 @@ _LABELLED_AUTHOR = etree.XPath(
     '//*[normalize-space(text())="Author" or normalize-space(text())="ผู้เขียน"]'
     "/following-sibling::text()[normalize-space()][1]"
 )
+# Not on <article>/<body>/<main>: Drupal marks the whole node "author-<login>", which is no byline.
 _BYLINE = etree.XPath(
-    '//*[contains(@class, "author") or contains(@class, "byline") or contains(@class, "submitted") or @rel="author"]'
-    "//text()"
+    '//*[not(self::article or self::body or self::main or self::section) and (contains(@class, "author")'
+    ' or contains(@class, "byline") or contains(@class, "submitted") or @rel="author")]//text()'
 )
+# Drupal's "submitted" line: "Submitted by NAME on DATE" or just "Submitted on DATE".
+_SUBMITTED = re.compile(r"^(?:submitted|posted|published)\s+(?:by\s+(?P<name>.+?)\s+)?on\s+(?P<date>.+)$", re.I)
+_SUBMITTED_DATE = etree.XPath('//*[contains(@class, "submitted")]//text()')
+_EMBEDDED_ISO = re.compile(r"\d{4}-\d{2}-\d{2}(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?")
+# The "related stories" block some outlets put inside the article body, at its end.
+_RELATED = ("เรื่องที่เกี่ยวข้อง", "ข่าวที่เกี่ยวข้อง", "อ่านข่าวที่เกี่ยวข้อง", "Related stories", "Related articles")
 _DROP = etree.XPath(" | ".join(f".//{t}" for t in _DROP_TAGS))
 _PARAGRAPHS = etree.XPath(".//p | .//h2 | .//h3 | .//li | .//blockquote")
 _NESTED = etree.XPath("ancestor::p | ancestor::li | ancestor::blockquote")
@@ -255,7 +262,7 @@ def _trim_body(text: str, title: str) -> str:
     lines = text.split("\n")
     if lines and title and lines[0].strip() == title.strip():
         lines = lines[1:]
-    while lines and lines[-1].lstrip().startswith(("©", "Copyright", "(c)")):
+    while lines and lines[-1].lstrip().startswith(("©", "Copyright", "(c)", *_RELATED)):
         lines = lines[:-1]
     return "\n".join(lines)
 
@@ -279,6 +286,16 @@ def _date(*values: Any) -> datetime | None:
             parsed = parse_thai_date(value)
             if parsed is not None:
                 return parsed
+    return None
+
+
+def _submitted_date(doc: Any) -> datetime | None:
+    """The date in a "Submitted on Mon, 2019-01-21 13:49" line (Drupal), read as an ISO date in it."""
+    for text in _SUBMITTED_DATE(doc)[:3]:
+        match = _SUBMITTED.match(_clean(text))
+        iso = _EMBEDDED_ISO.search(match.group("date")) if match else None
+        if iso:
+            return parse_thai_date(iso.group(0))
     return None
 
 
@@ -315,7 +332,7 @@ def extract_article(html: str, url: str) -> Article:
         ld.get("dateCreated"),
         *time_tags,
         *_DATE_TEXT(doc)[:5],
-    )
+    ) or _submitted_date(doc)
     modified = _date(ld.get("dateModified"), _meta(metas, "article:modified_time", "dateModified"))
     author = _person(ld.get("author")) or (_meta(metas, "author", "article:author") or None)
     publisher = _meta(metas, "publisher", "og:site_name") or _person(ld.get("publisher"))
@@ -328,6 +345,9 @@ def extract_article(html: str, url: str) -> Article:
         shown = [_clean(t) for t in _BYLINE(doc)]
         shown = [t for t in shown if t]
         author = re.sub(r"^(โดย|by)\s*", "", shown[0], flags=re.IGNORECASE) if shown else None
+        submitted = _SUBMITTED.match(author) if author else None
+        if submitted:  # "Submitted by NAME on DATE" names the author; "Submitted on DATE" names nobody
+            author = submitted.group("name")
     if author and (author.startswith(("http://", "https://")) or len(author) > 120):
         author = None
     description = _clean(ld.get("description") if isinstance(ld.get("description"), str) else "") or _clean(

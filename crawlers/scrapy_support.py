@@ -80,8 +80,9 @@ def crawl_settings(politeness: dict[str, Any] | None = None, jobdir: str | None 
         "BKKWATCH_ALLOW_PRIVATE": settings.allow_private_hosts,
         "DOWNLOADER_MIDDLEWARES": {
             "crawlers.scrapy_support.SafetyMiddleware": 50,
+            # before the budget: a stored page that is not fetched again must not use up the budget
+            "crawlers.scrapy_support.SkipStoredMiddleware": 55,
             "crawlers.scrapy_support.BudgetMiddleware": 60,
-            "crawlers.scrapy_support.SkipStoredMiddleware": 70,
             "crawlers.scrapy_support.RetryAfterMiddleware": 560,
             "crawlers.scrapy_support.RedirectLoopMiddleware": 650,
         },
@@ -392,6 +393,8 @@ class HealthExtension:
             "fatal": getattr(spider, "fatal", None),
             "start_ok": getattr(spider, "start_ok", 0),
             "http_status": getattr(spider, "http_status", None),
+            "not_modified": getattr(spider, "not_modified", 0),
+            "validators": getattr(spider, "validators_seen", {}),
             "finish_reason": stats.get("finish_reason"),
             "elapsed": stats.get("elapsed_time_seconds"),
         }
