@@ -37,6 +37,14 @@ PAGE_FAULTS = [
 ] + ["private/secret.html"]
 
 
+# path -> (fixture file, where the credential goes, its name): as each platform's API expects it
+TOKEN_APIS = {
+    "/youtube/v3/search": ("youtube-search.json", "query", "key"),
+    "/graph/v19.0/BKK.BMA/posts": ("facebook-posts.json", "query", "access_token"),
+    "/x/2/tweets/search/recent": ("x-tweets.json", "header", "Authorization"),
+}
+
+
 def gnews_token(url: str) -> str:
     import base64
 
@@ -58,6 +66,7 @@ class FixtureServer(ThreadingHTTPServer):
         self.cond_pages = ["thairath", "khaosod"]
         self.cond_version = 1
         self.cond_requests: list[tuple[str, int, str | None, str | None]] = []  # path, status, INM, IMS
+        self.tokens_seen: list[tuple[str, str]] = []  # token API path, the credential it was sent
         self.lock = threading.Lock()
 
     def handle_error(self, request: Any, client_address: Any) -> None:
@@ -147,6 +156,18 @@ class Handler(BaseHTTPRequestHandler):
             token = gnews_token(f"{base}/fx/thairath/page.html")
             body = (FIXTURES / "gnews" / "rss.xml").read_bytes().replace(b"{{TOKEN}}", token.encode())
             return self._send(200, body, "application/xml; charset=utf-8")
+        # --- token APIs: real answers (tests/fixtures/token-apis), only with the token -------------
+        if path in TOKEN_APIS:
+            fixture, where, name = TOKEN_APIS[path]
+            if where == "query":
+                token = query.get(name, [""])[0]
+            else:
+                token = (self.headers.get("Authorization") or "").removeprefix("Bearer ").strip()
+            with self.server.lock:
+                self.server.tokens_seen.append((path, token))
+            if not token:  # as the platforms answer a request without credentials
+                return self._send(401, b'{"error": {"code": 401, "message": "no credentials"}}', "application/json")
+            return self._send(200, (FIXTURES / "token-apis" / fixture).read_bytes(), "application/json")
         if path in ("/cond/sitemap.xml", "/cond/feed.xml"):
             return self.conditional(path)
         # --- faults ----------------------------------------------------------------------------
