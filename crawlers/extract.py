@@ -171,8 +171,9 @@ _TITLE = etree.XPath("//title/text()")
 _TIME_ATTRS = etree.XPath("//time/@datetime")
 _TIME_TEXTS = etree.XPath("//time/text()")
 _DATE_TEXT = etree.XPath('//*[contains(@class, "date") or contains(@class, "time")]/text()')
-_LABELLED_AUTHOR = etree.XPath(
-    '//*[normalize-space(text())="Author" or normalize-space(text())="ผู้เขียน"]'
+_LABELLED_AUTHOR = etree.XPath(  # the cheap contains() first: normalize-space() only where it can match
+    '//*[(contains(text(), "Author") or contains(text(), "ผู้เขียน"))'
+    ' and (normalize-space(text())="Author" or normalize-space(text())="ผู้เขียน")]'
     "/following-sibling::text()[normalize-space()][1]"
 )
 # Not on <article>/<body>/<main>: Drupal marks the whole node "author-<login>", which is no byline.
@@ -325,14 +326,16 @@ def extract_article(html: str, url: str) -> Article:
     title = _clean(title_from_page or (page_title[0] if page_title else ""))
     if not title_from_page and page_title:
         title = _SITE_SUFFIX.sub("", title)
-    time_tags = _TIME_ATTRS(doc) + _TIME_TEXTS(doc)
-    published = _date(
-        ld.get("datePublished"),
-        _meta(metas, "article:published_time", "datePublished", "pubdate", "publishdate", "date", "dc.date"),
-        ld.get("dateCreated"),
-        *time_tags,
-        *_DATE_TEXT(doc)[:5],
-    ) or _submitted_date(doc)
+    published = (
+        _date(
+            ld.get("datePublished"),
+            _meta(metas, "article:published_time", "datePublished", "pubdate", "publishdate", "date", "dc.date"),
+            ld.get("dateCreated"),
+        )
+        or _date(*_TIME_ATTRS(doc), *_TIME_TEXTS(doc))  # the page is searched only when metadata has no date
+        or _date(*_DATE_TEXT(doc)[:5])
+        or _submitted_date(doc)
+    )
     modified = _date(ld.get("dateModified"), _meta(metas, "article:modified_time", "dateModified"))
     author = _person(ld.get("author")) or (_meta(metas, "author", "article:author") or None)
     publisher = _meta(metas, "publisher", "og:site_name") or _person(ld.get("publisher"))

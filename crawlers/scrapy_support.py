@@ -360,7 +360,12 @@ class HealthExtension:
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
+        self.cpu_at_open: float | None = None
+        crawler.signals.connect(self.opened, signal=signals.spider_opened)
         crawler.signals.connect(self.closed, signal=signals.spider_closed)
+
+    def opened(self, spider: Spider) -> None:
+        self.cpu_at_open = time.process_time()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> HealthExtension:
@@ -397,6 +402,9 @@ class HealthExtension:
             "validators": getattr(spider, "validators_seen", {}),
             "finish_reason": stats.get("finish_reason"),
             "elapsed": stats.get("elapsed_time_seconds"),
+            # CPU of the whole worker process (all threads) while this spider was open; shared with any
+            # other spider running in the same worker
+            "cpu_seconds": time.process_time() - self.cpu_at_open if self.cpu_at_open is not None else None,
         }
 
     def closed(self, spider: Spider, reason: str) -> None:

@@ -7,8 +7,9 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -176,10 +177,11 @@ def store_items(
         seen_hashes.add(digest)
         fresh.append((index, _row(item, canonical, digest, source_id, crawl_run_id)))
     if fresh:
-        # One multi-row INSERT (no unit-of-work bookkeeping: nothing here needs the new objects).
+        # One multi-row INSERT on the table (no ORM bookkeeping: nothing here needs the new objects;
+        # the columns' Python defaults still apply).
         try:
             with session.begin_nested():
-                session.execute(insert(Document), [row for _, row in fresh])
+                session.execute(insert(cast(Table, Document.__table__)), [row for _, row in fresh])
         except IntegrityError:  # another worker stored one of them meanwhile: one by one
             fresh = []
     for index, _ in fresh:
