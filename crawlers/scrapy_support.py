@@ -20,7 +20,7 @@ import logging
 import os
 import time
 from collections import Counter
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -272,7 +272,9 @@ class StorePipeline:
 
     Batches are written by one background thread, in order, so the reactor keeps downloading and
     parsing while the database commits (SQLite and the PostgreSQL driver release the GIL while they
-    wait on the disk or the server). ``close_spider`` waits for the last batch.
+    wait on the disk or the server). The thread is shared by every spider of the worker process, so
+    their writes never overlap (two SQLite transactions that read, then write, would fail with
+    "database is locked"). ``close_spider`` waits for this spider's last batch.
     """
 
     BATCH = 50
@@ -288,7 +290,6 @@ class StorePipeline:
         self.reasons: list[str] = []
         self.pending: list[Item] = []
         self.last_flush = time.monotonic()
-        self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bkkwatch-store")
         self.writes: list[Future[None]] = []
         crawler.signals.connect(self.flush, signal=signals.spider_idle)
 
@@ -326,7 +327,7 @@ class StorePipeline:
         if not self.pending:
             return
         batch, self.pending = self.pending, []
-        self.writes.append(self.writer.submit(self._store, batch))
+        self.writes.append(_writer().submit(self._store, batch))
 
     def _store(self, batch: list[Item]) -> None:
         from storage.documents import store_items
@@ -351,8 +352,19 @@ class StorePipeline:
 
     def close_spider(self, spider: Spider | None = None) -> None:
         self.flush()
-        self.writer.shutdown(wait=True)
+        wait(self.writes)
         self._harvest(wait=True)
+
+
+_WRITER: ThreadPoolExecutor | None = None
+
+
+def _writer() -> ThreadPoolExecutor:
+    """The worker process's one database-writer thread (started on first use)."""
+    global _WRITER
+    if _WRITER is None:
+        _WRITER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bkkwatch-store")
+    return _WRITER
 
 
 class HealthExtension:
