@@ -6,6 +6,9 @@ page structure, tests/fixtures/*/page.html), each with its own address, headline
 in one sitemap. The server runs in its own process; each spider runs in its own process (as crawls do),
 with the same concurrency, no delay and robots.txt obeyed. Pages/s come from Scrapy's own elapsed
 time (process start-up excluded); peak memory is each crawl process's maximum resident set.
+The ratio is the median over rounds of (ours / bare) measured back to back in each round, so a
+change of load between rounds does not pair a quiet bare run with a busy one of ours; CPU ms/page
+(process CPU while the spider was open) is printed too, as it depends far less on other load.
 
     python -m bench.bench_crawl [--pages 2000]
 """
@@ -17,6 +20,7 @@ import json
 import multiprocessing
 import os
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -30,7 +34,7 @@ from bench.common import table
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
 CONCURRENCY = 16
-ROUNDS = 2
+ROUNDS = 3
 
 
 def build_mirror(pages: int, base: str) -> dict[str, bytes]:
@@ -86,8 +90,9 @@ def serve(port_queue: Any, pages: int) -> None:
 
 
 BARE = r"""
-import json, resource, sys
+import json, resource, sys, time
 import scrapy
+from scrapy import signals
 from scrapy.crawler import CrawlerProcess
 from scrapy.spiders import SitemapSpider
 
@@ -102,10 +107,18 @@ process = CrawlerProcess({"LOG_LEVEL": "ERROR", "ROBOTSTXT_OBEY": True, "CONCURR
                           "CONCURRENT_REQUESTS_PER_DOMAIN": %(c)d, "DOWNLOAD_DELAY": 0,
                           "TELNETCONSOLE_ENABLED": False, "USER_AGENT": "bkkwatch-bench"})
 crawler = process.create_crawler(Bare)
+cpu = {}
+def opened(spider):
+    cpu["opened"] = time.process_time()
+def closed(spider, reason):
+    cpu["closed"] = time.process_time()
+crawler.signals.connect(opened, signal=signals.spider_opened)  # handlers are held weakly: named, not lambdas
+crawler.signals.connect(closed, signal=signals.spider_closed)
 process.crawl(crawler)
 process.start()
 s = crawler.stats.get_stats()
 print(json.dumps({"pages": s.get("response_received_count", 0) - 2, "elapsed": s.get("elapsed_time_seconds"),
+                  "cpu_seconds": cpu["closed"] - cpu["opened"],
                   "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
@@ -181,11 +194,12 @@ def main(argv: list[str] | None = None) -> None:
     queue: Any = multiprocessing.get_context("fork").Queue()
     server = multiprocessing.get_context("fork").Process(target=serve, args=(queue, args.pages), daemon=True)
     server.start()
+    load_before = os.getloadavg()[0]
     try:
         base = queue.get(timeout=60)
         time.sleep(0.2)
         bares, ourses = [], []
-        for _round in range(ROUNDS):  # alternated, best of each: the machine's load changes under us
+        for _round in range(ROUNDS):  # alternated, back to back: the machine's load changes under us
             bares.append(run_bare(base))
             with tempfile.TemporaryDirectory() as tmp:
                 ourses.append(run_ours(base, Path(tmp)))
@@ -201,6 +215,10 @@ def main(argv: list[str] | None = None) -> None:
     ours_pages = ours["stored"] + ours.get("unchanged", 0)
     bare_rate = bare["pages"] / bare["elapsed"]
     ours_rate = ours_pages / ours["elapsed"]
+    # CPU per page (process CPU while the spider was open, all threads): far less sensitive than wall
+    # time to what else the machine is running; the lowest of the rounds for each crawler.
+    bare_cpu = min(b["cpu_seconds"] / b["pages"] for b in bares) * 1000
+    ours_cpu = min(o["cpu_seconds"] / (o["stored"] + o.get("unchanged", 0)) for o in ourses) * 1000
     print(f"local mirror: {args.pages} Thai article pages on 127.0.0.1, concurrency {CONCURRENCY}, robots.txt obeyed")
     print(
         table(
@@ -210,6 +228,7 @@ def main(argv: list[str] | None = None) -> None:
                     str(bare["pages"]),
                     f"{bare['elapsed']:.1f}",
                     f"{bare_rate:.0f}",
+                    f"{bare_cpu:.2f}",
                     f"{bare['rss_mb']:.0f}",
                 ),
                 (
@@ -217,17 +236,22 @@ def main(argv: list[str] | None = None) -> None:
                     str(ours_pages),
                     f"{ours['elapsed']:.1f}",
                     f"{ours_rate:.0f}",
+                    f"{ours_cpu:.2f}",
                     f"{ours['rss_mb']:.0f}",
                 ),
             ],
-            ("crawler", "pages", "seconds", "pages/s", "peak RSS MB"),
+            ("crawler", "pages", "seconds", "pages/s", "CPU ms/page", "peak RSS MB"),
         )
     )
     print(
-        f"ratio ours / bare: {ours_rate / bare_rate:.2f}x (target >= 0.8x); "
-        f"(best of {ROUNDS} alternated rounds each; per round: {', '.join(f'{r:.2f}x' for r in ratios)}); "
-        f"documents stored: {ours['documents']}"
+        f"ratio ours / bare: {statistics.median(ratios):.2f}x (target >= 0.8x; median of {ROUNDS} rounds, each round"
+        f" the two crawls back to back: {', '.join(f'{r:.2f}x' for r in ratios)}; best of each: "
+        f"{ours_rate / bare_rate:.2f}x); documents stored: {ours['documents']}"
         f", rejected: {ours['rejected']}, errors: {ours['errors'] or 'none'}"
+    )
+    print(
+        f"CPU per page, bare / ours: {bare_cpu / ours_cpu:.2f}x; "
+        f"load average (1 min) {load_before:.2f} before, {os.getloadavg()[0]:.2f} after, on {os.cpu_count()} CPUs"
     )
 
 

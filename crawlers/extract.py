@@ -36,15 +36,18 @@ _ARTICLE_TYPES = {
     "report",
     "liveblogposting",
 }
-_BODY_SELECTORS = (
-    '//*[@itemprop="articleBody"]',
-    '//*[contains(concat(" ", normalize-space(@class), " "), " entry-content ")]',
-    '//*[contains(concat(" ", normalize-space(@class), " "), " article-body ")]',
-    '//*[contains(concat(" ", normalize-space(@class), " "), " td-post-content ")]',  # tagDiv "Newspaper" theme
-    '//*[contains(concat(" ", normalize-space(@class), " "), " news-content ")]',
-    '//*[contains(concat(" ", normalize-space(@class), " "), " content-detail ")]',
-    '//*[contains(concat(" ", normalize-space(@class), " "), " field-name-body ")]',
-    '//div[contains(concat(" ", normalize-space(@class), " "), " detail ")]',
+_BODY_SELECTORS = tuple(
+    etree.XPath(selector)
+    for selector in (
+        '//*[@itemprop="articleBody"]',
+        '//*[contains(concat(" ", normalize-space(@class), " "), " entry-content ")]',
+        '//*[contains(concat(" ", normalize-space(@class), " "), " article-body ")]',
+        '//*[contains(concat(" ", normalize-space(@class), " "), " td-post-content ")]',  # tagDiv "Newspaper" theme
+        '//*[contains(concat(" ", normalize-space(@class), " "), " news-content ")]',
+        '//*[contains(concat(" ", normalize-space(@class), " "), " content-detail ")]',
+        '//*[contains(concat(" ", normalize-space(@class), " "), " field-name-body ")]',
+        '//div[contains(concat(" ", normalize-space(@class), " "), " detail ")]',
+    )
 )
 _DROP_TAGS = ("script", "style", "noscript", "iframe", "template", "figure", "aside", "nav", "form", "button")
 _WS = re.compile(r"[ \t\u00a0\u200b]+")
@@ -132,7 +135,7 @@ def _types(node: dict[str, Any]) -> set[str]:
 
 def jsonld_article(doc: Any) -> dict[str, Any]:
     """The first JSON-LD node typed as a news article (tolerating the usual broken JSON)."""
-    for script in doc.xpath('//script[@type="application/ld+json"]'):
+    for script in _JSONLD(doc):
         raw = (script.text or "").strip()
         if not raw:
             continue
@@ -159,7 +162,34 @@ def _person(value: Any) -> str | None:
     return value or None
 
 
+# Compiled once: lxml compiles an XPath string on every ``.xpath()`` call.
 _METAS = etree.XPath("//meta[@content]")
+_JSONLD = etree.XPath('//script[@type="application/ld+json"]')
+_CANONICAL = etree.XPath('//link[@rel="canonical"]/@href')
+_H1 = etree.XPath("//h1")
+_TITLE = etree.XPath("//title/text()")
+_TIME_ATTRS = etree.XPath("//time/@datetime")
+_TIME_TEXTS = etree.XPath("//time/text()")
+_DATE_TEXT = etree.XPath('//*[contains(@class, "date") or contains(@class, "time")]/text()')
+_LABELLED_AUTHOR = etree.XPath(  # the cheap contains() first: normalize-space() only where it can match
+    '//*[(contains(text(), "Author") or contains(text(), "ผู้เขียน"))'
+    ' and (normalize-space(text())="Author" or normalize-space(text())="ผู้เขียน")]'
+    "/following-sibling::text()[normalize-space()][1]"
+)
+# Not on <article>/<body>/<main>: Drupal marks the whole node "author-<login>", which is no byline.
+_BYLINE = etree.XPath(
+    '//*[not(self::article or self::body or self::main or self::section) and (contains(@class, "author")'
+    ' or contains(@class, "byline") or contains(@class, "submitted") or @rel="author")]//text()'
+)
+# Drupal's "submitted" line: "Submitted by NAME on DATE" or just "Submitted on DATE".
+_SUBMITTED = re.compile(r"^(?:submitted|posted|published)\s+(?:by\s+(?P<name>.+?)\s+)?on\s+(?P<date>.+)$", re.I)
+_SUBMITTED_DATE = etree.XPath('//*[contains(@class, "submitted")]//text()')
+_EMBEDDED_ISO = re.compile(r"\d{4}-\d{2}-\d{2}(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?")
+# The "related stories" block some outlets put inside the article body, at its end.
+_RELATED = ("เรื่องที่เกี่ยวข้อง", "ข่าวที่เกี่ยวข้อง", "อ่านข่าวที่เกี่ยวข้อง", "Related stories", "Related articles")
+_DROP = etree.XPath(" | ".join(f".//{t}" for t in _DROP_TAGS))
+_PARAGRAPHS = etree.XPath(".//p | .//h2 | .//h3 | .//li | .//blockquote")
+_NESTED = etree.XPath("ancestor::p | ancestor::li | ancestor::blockquote")
 
 
 def _metas(doc: Any) -> dict[str, str]:
@@ -185,19 +215,15 @@ def _meta(metas: dict[str, str], *names: str) -> str:
 
 def _container_text(doc: Any) -> str:
     for selector in _BODY_SELECTORS:
-        nodes = doc.xpath(selector)
+        nodes = selector(doc)
         if not nodes:
             continue
         node = nodes[0]
-        for bad in node.xpath(" | ".join(f".//{t}" for t in _DROP_TAGS)):
+        for bad in _DROP(node):
             bad.drop_tree()
-        paragraphs = node.xpath(".//p | .//h2 | .//h3 | .//li | .//blockquote")
+        paragraphs = _PARAGRAPHS(node)
         if paragraphs:
-            parts = [
-                _clean(p.text_content())
-                for p in paragraphs
-                if not p.xpath("ancestor::p | ancestor::li | ancestor::blockquote")
-            ]
+            parts = [_clean(p.text_content()) for p in paragraphs if not _NESTED(p)]
         else:
             parts = [_clean(node.text_content())]
         text = "\n".join(p for p in parts if p)
@@ -207,20 +233,29 @@ def _container_text(doc: Any) -> str:
 
 
 def _trafilatura_text(html: str, url: str) -> str:
+    """trafilatura's own extractor first (``fast``: no readability/jusText comparison, several times
+    cheaper); the full run with its fallbacks only when that finds no body."""
     import trafilatura
 
-    try:
-        text = trafilatura.extract(
-            html,
-            url=url,
-            include_comments=False,
-            include_tables=False,
-            favor_precision=True,
-            deduplicate=False,
-        )
-    except Exception:  # trafilatura on a hostile page: treat as no body
-        return ""
-    return _clean(text)
+    text = ""
+    for fast in (True, False):
+        try:
+            text = _clean(
+                trafilatura.extract(
+                    html,
+                    url=url,
+                    include_comments=False,
+                    include_tables=False,
+                    favor_precision=True,
+                    deduplicate=False,
+                    fast=fast,
+                )
+            )
+        except Exception:  # trafilatura on a hostile page: treat as no body
+            text = ""
+        if len(text) >= MIN_BODY:
+            break
+    return text
 
 
 def _trim_body(text: str, title: str) -> str:
@@ -228,7 +263,7 @@ def _trim_body(text: str, title: str) -> str:
     lines = text.split("\n")
     if lines and title and lines[0].strip() == title.strip():
         lines = lines[1:]
-    while lines and lines[-1].lstrip().startswith(("©", "Copyright", "(c)")):
+    while lines and lines[-1].lstrip().startswith(("©", "Copyright", "(c)", *_RELATED)):
         lines = lines[:-1]
     return "\n".join(lines)
 
@@ -255,6 +290,16 @@ def _date(*values: Any) -> datetime | None:
     return None
 
 
+def _submitted_date(doc: Any) -> datetime | None:
+    """The date in a "Submitted on Mon, 2019-01-21 13:49" line (Drupal), read as an ISO date in it."""
+    for text in _SUBMITTED_DATE(doc)[:3]:
+        match = _SUBMITTED.match(_clean(text))
+        iso = _EMBEDDED_ISO.search(match.group("date")) if match else None
+        if iso:
+            return parse_thai_date(iso.group(0))
+    return None
+
+
 def extract_article(html: str, url: str) -> Article:
     """Everything we keep from one article page."""
     try:
@@ -264,15 +309,15 @@ def extract_article(html: str, url: str) -> Article:
     ld = jsonld_article(doc)
     metas = _metas(doc)
     canonical = ""
-    for href in doc.xpath('//link[@rel="canonical"]/@href'):
+    for href in _CANONICAL(doc):
         if href.strip():
             canonical = urljoin(url, href.strip())
             break
     canonical = canonical or _meta(metas, "og:url") or (str(ld["url"]) if isinstance(ld.get("url"), str) else "")
     canonical = canonical_url(urljoin(url, canonical) if canonical else url)
 
-    h1 = doc.xpath("//h1")
-    page_title = doc.xpath("//title/text()")
+    h1 = _H1(doc)
+    page_title = _TITLE(doc)
     h1_text = _clean(h1[0].text_content()) if h1 else ""
     og_title = _clean(_meta(metas, "og:title", "twitter:title"))
     if h1_text and og_title.startswith(h1_text) and len(og_title) > len(h1_text):
@@ -281,13 +326,15 @@ def extract_article(html: str, url: str) -> Article:
     title = _clean(title_from_page or (page_title[0] if page_title else ""))
     if not title_from_page and page_title:
         title = _SITE_SUFFIX.sub("", title)
-    time_tags = doc.xpath("//time/@datetime") + doc.xpath("//time/text()")
-    published = _date(
-        ld.get("datePublished"),
-        _meta(metas, "article:published_time", "datePublished", "pubdate", "publishdate", "date", "dc.date"),
-        ld.get("dateCreated"),
-        *time_tags,
-        *doc.xpath('//*[contains(@class, "date") or contains(@class, "time")]/text()')[:5],
+    published = (
+        _date(
+            ld.get("datePublished"),
+            _meta(metas, "article:published_time", "datePublished", "pubdate", "publishdate", "date", "dc.date"),
+            ld.get("dateCreated"),
+        )
+        or _date(*_TIME_ATTRS(doc), *_TIME_TEXTS(doc))  # the page is searched only when metadata has no date
+        or _date(*_DATE_TEXT(doc)[:5])
+        or _submitted_date(doc)
     )
     modified = _date(ld.get("dateModified"), _meta(metas, "article:modified_time", "dateModified"))
     author = _person(ld.get("author")) or (_meta(metas, "author", "article:author") or None)
@@ -295,21 +342,15 @@ def extract_article(html: str, url: str) -> Article:
     if author and publisher and author == publisher:
         author = None  # the outlet named as author: look for the byline on the page
     if not author:
-        labelled = doc.xpath(
-            '//*[normalize-space(text())="Author" or normalize-space(text())="ผู้เขียน"]'
-            "/following-sibling::text()[normalize-space()][1]"
-        )
+        labelled = _LABELLED_AUTHOR(doc)
         author = _clean(labelled[0]) if labelled else None
     if not author:
-        shown = [
-            _clean(t)
-            for t in doc.xpath(
-                '//*[contains(@class, "author") or contains(@class, "byline")'
-                ' or contains(@class, "submitted") or @rel="author"]//text()'
-            )
-        ]
+        shown = [_clean(t) for t in _BYLINE(doc)]
         shown = [t for t in shown if t]
         author = re.sub(r"^(โดย|by)\s*", "", shown[0], flags=re.IGNORECASE) if shown else None
+        submitted = _SUBMITTED.match(author) if author else None
+        if submitted:  # "Submitted by NAME on DATE" names the author; "Submitted on DATE" names nobody
+            author = submitted.group("name")
     if author and (author.startswith(("http://", "https://")) or len(author) > 120):
         author = None
     description = _clean(ld.get("description") if isinstance(ld.get("description"), str) else "") or _clean(

@@ -227,9 +227,40 @@ def crawl_scrapy_sources(
             if parts:
                 results[run_id] = merge_results(parts)
     return [
-        _record(sessions, source_id, run_id, name, results.get(run_id, {}), worker_error)
+        _record(sessions, source_id, run_id, name, results.get(run_id, {}), worker_error, complete_crawl=since is None)
         for source_id, run_id, name in runs
     ]
+
+
+# Failures that will not go away by asking again: they do not stop the source's validators being kept.
+_PERMANENT_ERRORS = {"robots", "refused", "redirect_loop", "too_large", "ignored", "unresolved"}
+
+
+def _transient(kind: str) -> bool:
+    # 404, 410, 403 ... give the same answer next time; 408 and 429 may not.
+    permanent_http = kind.startswith("http_4") and kind not in ("http_408", "http_429")
+    return kind not in _PERMANENT_ERRORS and not permanent_http
+
+
+def _keep_validators(source: Source, data: dict[str, Any], error_kind: str | None, complete_crawl: bool) -> None:
+    """Store the main URL's ETag / Last-Modified only after a crawl that got everything it was sent for.
+
+    A later 304 skips the whole document, so validators saved after a partial crawl (a budget cut,
+    a timeout, a --since window) would hide the pages that run missed until the feed changes again:
+    then they are cleared and the next crawl asks unconditionally (stored pages are still not refetched).
+    """
+    seen = (data.get("validators") or {}).get(source.url) or {}
+    complete = (
+        complete_crawl
+        and error_kind is None
+        and data.get("finish_reason") == "finished"
+        and not data.get("over_budget")
+        and not any(_transient(str(kind)) for kind in (data.get("errors") or {}))
+    )
+    if complete and seen:
+        source.etag, source.last_modified = seen.get("etag"), seen.get("last_modified")
+    elif not complete:
+        source.etag = source.last_modified = None
 
 
 def merge_results(parts: list[dict[str, Any]]) -> dict[str, Any]:
@@ -260,6 +291,7 @@ def _record(
     name: str,
     data: dict[str, Any],
     worker_error: tuple[str, str] | None,
+    complete_crawl: bool = True,
 ) -> SourceSummary:
     summary = SourceSummary(source=name)
     error_kind: str | None = None
@@ -288,6 +320,13 @@ def _record(
         if summary.rejected:
             notes.append(f"rejected: {summary.reasons[0]}" if summary.reasons else "")
         summary.message = "; ".join(n for n in notes if n)
+        start_ok, not_modified = int(data.get("start_ok") or 0), int(data.get("not_modified") or 0)
+        if not_modified and not_modified == start_ok and not summary.errors:
+            summary.status = "not_modified"
+            summary.message = summary.message or "not modified since the last crawl (HTTP 304)"
+        elif not_modified:
+            notes.insert(0, f"{not_modified} of {start_ok} start documents not modified")
+            summary.message = "; ".join(n for n in notes if n)
     if error_kind:
         summary.status = "failed"
     with sessions.begin() as session:
@@ -299,6 +338,8 @@ def _record(
         run.duplicates, run.rejected = summary.duplicates + summary.unchanged, summary.rejected
         run.errors = dict(summary.errors)
         finish_run(run, source, error_kind, summary.message or None)
+        if data:
+            _keep_validators(source, data, error_kind, complete_crawl)
         if error_kind and error_kind not in summary.errors:
             summary.errors[error_kind] = 1
     return summary

@@ -20,6 +20,7 @@ import logging
 import os
 import time
 from collections import Counter
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -79,8 +80,9 @@ def crawl_settings(politeness: dict[str, Any] | None = None, jobdir: str | None 
         "BKKWATCH_ALLOW_PRIVATE": settings.allow_private_hosts,
         "DOWNLOADER_MIDDLEWARES": {
             "crawlers.scrapy_support.SafetyMiddleware": 50,
+            # before the budget: a stored page that is not fetched again must not use up the budget
+            "crawlers.scrapy_support.SkipStoredMiddleware": 55,
             "crawlers.scrapy_support.BudgetMiddleware": 60,
-            "crawlers.scrapy_support.SkipStoredMiddleware": 70,
             "crawlers.scrapy_support.RetryAfterMiddleware": 560,
             "crawlers.scrapy_support.RedirectLoopMiddleware": 650,
         },
@@ -265,8 +267,15 @@ class RedirectLoopMiddleware:
 
 
 class StorePipeline:
-    """Validate, then store in small batches (one transaction each): a kill loses at most one batch,
-    which the next run fetches again because it was never stored."""
+    """Validate, then store in small batches (one transaction each): a kill loses at most the batches
+    not yet committed, which the next run fetches again because they were never stored.
+
+    Batches are written by one background thread, in order, so the reactor keeps downloading and
+    parsing while the database commits (SQLite and the PostgreSQL driver release the GIL while they
+    wait on the disk or the server). The thread is shared by every spider of the worker process, so
+    their writes never overlap (two SQLite transactions that read, then write, would fail with
+    "database is locked"). ``close_spider`` waits for this spider's last batch.
+    """
 
     BATCH = 50
     BATCH_SECONDS = 2.0
@@ -276,10 +285,12 @@ class StorePipeline:
         self.sessions = _sessions(crawler)
         self.source_id = crawler.settings.getint("BKKWATCH_SOURCE_ID") or None
         self.run_id = crawler.settings.getint("BKKWATCH_RUN_ID") or None
+        # "items" and "rejected" are counted on the reactor thread, store outcomes on the writer thread.
         self.counts: Counter[str] = Counter()
         self.reasons: list[str] = []
         self.pending: list[Item] = []
         self.last_flush = time.monotonic()
+        self.writes: list[Future[None]] = []
         crawler.signals.connect(self.flush, signal=signals.spider_idle)
 
     @classmethod
@@ -311,18 +322,49 @@ class StorePipeline:
         return item
 
     def flush(self, *args: Any, **kwargs: Any) -> None:
-        from storage.documents import store_items
-
         self.last_flush = time.monotonic()
+        self._harvest(wait=False)
         if not self.pending:
             return
         batch, self.pending = self.pending, []
+        self.writes.append(_writer().submit(self._store, batch))
+
+    def _store(self, batch: list[Item]) -> None:
+        from storage.documents import store_items
+
         with self.sessions.begin() as session:
-            for outcome in store_items(session, batch, self.source_id, self.run_id):
-                self.counts[str(outcome)] += 1
+            outcomes = store_items(session, batch, self.source_id, self.run_id)
+        for outcome in outcomes:
+            self.counts[str(outcome)] += 1
+
+    def _harvest(self, wait: bool) -> None:
+        """Finished writes leave the list; a failed one is logged and counted (its items were not stored)."""
+        running = []
+        for future in self.writes:
+            if not wait and not future.done():
+                running.append(future)
+                continue
+            exc = future.exception()
+            if exc is not None:
+                count_error(self.crawler, "store")
+                log.error("storing a batch failed: %s: %s", exc.__class__.__name__, exc)
+        self.writes = running
 
     def close_spider(self, spider: Spider | None = None) -> None:
         self.flush()
+        wait(self.writes)
+        self._harvest(wait=True)
+
+
+_WRITER: ThreadPoolExecutor | None = None
+
+
+def _writer() -> ThreadPoolExecutor:
+    """The worker process's one database-writer thread (started on first use)."""
+    global _WRITER
+    if _WRITER is None:
+        _WRITER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bkkwatch-store")
+    return _WRITER
 
 
 class HealthExtension:
@@ -330,7 +372,12 @@ class HealthExtension:
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
+        self.cpu_at_open: float | None = None
+        crawler.signals.connect(self.opened, signal=signals.spider_opened)
         crawler.signals.connect(self.closed, signal=signals.spider_closed)
+
+    def opened(self, spider: Spider) -> None:
+        self.cpu_at_open = time.process_time()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> HealthExtension:
@@ -363,8 +410,13 @@ class HealthExtension:
             "fatal": getattr(spider, "fatal", None),
             "start_ok": getattr(spider, "start_ok", 0),
             "http_status": getattr(spider, "http_status", None),
+            "not_modified": getattr(spider, "not_modified", 0),
+            "validators": getattr(spider, "validators_seen", {}),
             "finish_reason": stats.get("finish_reason"),
             "elapsed": stats.get("elapsed_time_seconds"),
+            # CPU of the whole worker process (all threads) while this spider was open; shared with any
+            # other spider running in the same worker
+            "cpu_seconds": time.process_time() - self.cpu_at_open if self.cpu_at_open is not None else None,
         }
 
     def closed(self, spider: Spider, reason: str) -> None:

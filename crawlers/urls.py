@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 TRACKING_PARAMS = re.compile(
@@ -14,6 +15,7 @@ _AMP_SEGMENT = re.compile(r"/amp/?$|/amp(?=/)", re.IGNORECASE)
 _MOBILE_HOST = re.compile(r"^(m|mobile|amp)\.", re.IGNORECASE)
 
 
+@lru_cache(maxsize=8192)  # a pure function of the string, asked several times per page in a crawl
 def canonical_url(url: str) -> str:
     """Lower-case scheme and host, no fragment, no tracking parameters, AMP and mobile variants folded."""
     parts = urlsplit(url.strip())

@@ -42,7 +42,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     since = datetime.fromisoformat(args.since) if args.since else None
 
+    # Loaded now, with the rest of the process, rather than by the first page that needs it mid-crawl.
+    import trafilatura
+    import trafilatura.metadata  # noqa: F401
     from scrapy.crawler import CrawlerProcess
+
+    import storage.documents  # noqa: F401
 
     base = crawl_settings({})
     process = CrawlerProcess({k: base[k] for k in ("LOG_LEVEL", "TELNETCONSOLE_ENABLED", "BOT_NAME")})
@@ -56,6 +61,10 @@ def main(argv: list[str] | None = None) -> int:
                 kind, name, politeness = source.kind, source.name, dict(source.politeness or {})
                 start = [source.url, *[u for u in (source.urls or []) if u and u != source.url]]
                 language = source.language
+                # The source keeps one ETag / Last-Modified pair: its main URL's (as the feed path does).
+                validators = {
+                    source.url: {k: v for k, v in (("etag", source.etag), ("last_modified", source.last_modified)) if v}
+                }
             spider = spider_name(kind, politeness)
         except Exception as exc:  # a bad source record must not stop the others
             Path(result_file).write_text(json.dumps({"fatal": f"internal: {exc.__class__.__name__}: {exc}"}))
@@ -77,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
             "since": since,
             "follow": bool(politeness.get("follow", spider != "feed")),
             "options": {**politeness, "language": language},
+            "validators": validators,
         }
         if spider == "article":
             kwargs["expect"] = EXPECT.get(kind, "any")

@@ -6,6 +6,7 @@ without it the worker never starts them and the crawl table says which variable 
 
 from __future__ import annotations
 
+import html
 import json
 import os
 from collections.abc import Iterator
@@ -203,11 +204,12 @@ class YouTubeSpider(TokenSpider):
             video = (entry.get("id") or {}).get("videoId") if isinstance(entry.get("id"), dict) else entry.get("id")
             if not video:
                 continue
+            # The API HTML-escapes these ("&amp;", "&#39;"): keep the text people read.
             yield {
                 "url": f"https://www.youtube.com/watch?v={video}",
-                "title": snippet.get("title") or "",
-                "text": snippet.get("description") or "",
-                "author": snippet.get("channelTitle"),
+                "title": html.unescape(snippet.get("title") or ""),
+                "text": html.unescape(snippet.get("description") or ""),
+                "author": html.unescape(snippet["channelTitle"]) if snippet.get("channelTitle") else None,
                 "published": parse_thai_date(snippet.get("publishedAt")),
                 "kind": "post",
                 "extra": {"platform": "youtube", "channel_id": snippet.get("channelId")},

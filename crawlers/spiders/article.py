@@ -54,6 +54,7 @@ def _registered(host: str) -> str:
 
 class ArticleSpider(BaseSpider):
     name: ClassVar[str] = "article"  # type: ignore[misc]
+    conditional: ClassVar[bool] = True  # feeds and sitemaps: If-None-Match / If-Modified-Since
     expect = "any"  # feed | sitemap | site | any: what the start URLs should be
 
     def __init__(self, *args: Any, expect: str = "any", **kwargs: Any) -> None:
@@ -148,6 +149,8 @@ class ArticleSpider(BaseSpider):
         yield from self._route(self.parse_start_document(response))
 
     def parse_start_document(self, response: Response) -> Iterator[Any]:
+        if self.unchanged_start(response):
+            return
         self.note_start_ok(response)
         kind = sniff(response.body)
         if self.expect == "feed" and kind != "feed":

@@ -73,6 +73,9 @@ class BaseSpider(Spider):
     """Spiders get the source's record as keyword arguments from the worker."""
 
     name: ClassVar[str] = "base"  # type: ignore[misc]
+    # Start documents fetched with a conditional GET (feeds, sitemaps): the source's stored ETag /
+    # Last-Modified go out as If-None-Match / If-Modified-Since, and a 304 means "not modified".
+    conditional: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -81,6 +84,7 @@ class BaseSpider(Spider):
         since: datetime | None = None,
         follow: bool = True,
         options: dict[str, Any] | None = None,
+        validators: dict[str, dict[str, str]] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -92,6 +96,10 @@ class BaseSpider(Spider):
         self.fatal: str | None = None  # why the source as a whole failed
         self.start_ok = 0
         self.http_status: int | None = None
+        # url -> {"etag": ..., "last_modified": ...}: what the last complete crawl was answered with
+        self.validators = {url: dict(v) for url, v in (validators or {}).items()} if self.conditional else {}
+        self.validators_seen: dict[str, dict[str, str]] = {}
+        self.not_modified = 0
 
     async def start(self) -> AsyncIterator[Any]:
         for request in self.start_requests():
@@ -99,12 +107,22 @@ class BaseSpider(Spider):
 
     def start_requests(self) -> Iterable[Request]:
         for url in self.start_list:
+            headers: dict[str, str] = {}
+            meta: dict[str, Any] = {"start": True}
+            if self.conditional:
+                known = self.validators.get(url) or {}
+                if known.get("etag"):
+                    headers["If-None-Match"] = known["etag"]
+                if known.get("last_modified"):
+                    headers["If-Modified-Since"] = known["last_modified"]
+                meta["handle_httpstatus_list"] = [304]  # an answer for the callback, not an HttpError
             yield Request(
                 url,
                 callback=self.parse_start,
                 errback=self.start_failed,
                 dont_filter=True,
-                meta={"start": True},
+                headers=headers or None,
+                meta=meta,
             )
 
     def parse_start(self, response: Response) -> Any:
@@ -113,6 +131,29 @@ class BaseSpider(Spider):
     def note_start_ok(self, response: Response) -> None:
         self.start_ok += 1
         self.http_status = response.status
+        if not self.conditional or not response.meta.get("start"):
+            return
+        url = response.request.url if response.request is not None else response.url
+        seen = {
+            key: (response.headers.get(header) or b"").decode("latin-1").strip()
+            for key, header in (("etag", "ETag"), ("last_modified", "Last-Modified"))
+        }
+        if response.status == 304:  # RFC 9110: a 304 may carry a new ETag; keep the stored ones otherwise
+            seen = {**(self.validators.get(url) or {}), **{k: v for k, v in seen.items() if v}}
+        seen = {k: v for k, v in seen.items() if v}
+        if seen:
+            self.validators_seen[url] = seen
+
+    def unchanged_start(self, response: Response) -> bool:
+        """A 304 to a conditional start request: noted (not an error), nothing to parse."""
+        if response.status != 304 or not response.meta.get("start"):
+            return False
+        self.note_start_ok(response)
+        self.not_modified += 1
+        assert self.crawler is not None and self.crawler.stats is not None
+        self.crawler.stats.inc_value("bkkwatch/not_modified")
+        log.info("%s: %s not modified since the last crawl", self.source_name, response.url)
+        return True
 
     def fail_source(self, kind: str, message: str) -> None:
         assert self.crawler is not None

@@ -10,6 +10,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,14 @@ PAGE_FAULTS = [
 ] + ["private/secret.html"]
 
 
+# path -> (fixture file, where the credential goes, its name): as each platform's API expects it
+TOKEN_APIS = {
+    "/youtube/v3/search": ("youtube-search.json", "query", "key"),
+    "/graph/v19.0/BKK.BMA/posts": ("facebook-posts.json", "query", "access_token"),
+    "/x/2/tweets/search/recent": ("x-tweets.json", "header", "Authorization"),
+}
+
+
 def gnews_token(url: str) -> str:
     import base64
 
@@ -53,6 +62,11 @@ class FixtureServer(ThreadingHTTPServer):
         self.times: dict[str, list[float]] = {}
         self.delay: dict[str, float] = {}  # path -> seconds to wait before answering
         self.mirror: dict[str, bytes] = {}  # extra pages (the bench, the resume test)
+        # /cond/: a sitemap and a feed that honour If-None-Match / If-Modified-Since (RFC 9110 s. 13)
+        self.cond_pages = ["thairath", "khaosod"]
+        self.cond_version = 1
+        self.cond_requests: list[tuple[str, int, str | None, str | None]] = []  # path, status, INM, IMS
+        self.tokens_seen: list[tuple[str, str]] = []  # token API path, the credential it was sent
         self.lock = threading.Lock()
 
     def handle_error(self, request: Any, client_address: Any) -> None:
@@ -142,6 +156,20 @@ class Handler(BaseHTTPRequestHandler):
             token = gnews_token(f"{base}/fx/thairath/page.html")
             body = (FIXTURES / "gnews" / "rss.xml").read_bytes().replace(b"{{TOKEN}}", token.encode())
             return self._send(200, body, "application/xml; charset=utf-8")
+        # --- token APIs: real answers (tests/fixtures/token-apis), only with the token -------------
+        if path in TOKEN_APIS:
+            fixture, where, name = TOKEN_APIS[path]
+            if where == "query":
+                token = query.get(name, [""])[0]
+            else:
+                token = (self.headers.get("Authorization") or "").removeprefix("Bearer ").strip()
+            with self.server.lock:
+                self.server.tokens_seen.append((path, token))
+            if not token:  # as the platforms answer a request without credentials
+                return self._send(401, b'{"error": {"code": 401, "message": "no credentials"}}', "application/json")
+            return self._send(200, (FIXTURES / "token-apis" / fixture).read_bytes(), "application/json")
+        if path in ("/cond/sitemap.xml", "/cond/feed.xml"):
+            return self.conditional(path)
         # --- faults ----------------------------------------------------------------------------
         if path == "/fault/sitemap.xml":
             urls = "".join(f"<url><loc>{base}/{name}</loc></url>" for name in PAGE_FAULTS)
@@ -155,6 +183,53 @@ class Handler(BaseHTTPRequestHandler):
         if path.startswith("/private/"):
             return self._send(200, b"<html><body>should never be fetched</body></html>")
         return self._send(404, b"<html><body>not found</body></html>")
+
+    def conditional(self, path: str) -> None:
+        """A document whose version the test sets: ETag "v<N>", Last-Modified one day per version;
+        304 when If-None-Match names the current ETag or (without If-None-Match) If-Modified-Since
+        is not older than Last-Modified."""
+        from email.utils import format_datetime, parsedate_to_datetime
+
+        version, base = self.server.cond_version, self.server.base
+        etag = f'"v{version}"'
+        modified = datetime(2026, 11, 1, 3, 0, tzinfo=UTC) + timedelta(days=version)
+        validators = {"ETag": etag, "Last-Modified": format_datetime(modified, usegmt=True)}
+        inm, ims = self.headers.get("If-None-Match"), self.headers.get("If-Modified-Since")
+        fresh = False
+        if inm is not None:
+            fresh = etag in [tag.strip() for tag in inm.split(",")] or inm.strip() == "*"
+        elif ims is not None:
+            try:
+                fresh = parsedate_to_datetime(ims) >= modified
+            except (TypeError, ValueError):
+                fresh = False
+        with self.server.lock:
+            self.server.cond_requests.append((path, 304 if fresh else 200, inm, ims))
+        if fresh:
+            self.send_response(304)
+            for key, value in validators.items():
+                self.send_header(key, value)
+            self.end_headers()
+            return None
+        pages = [f"{base}/fx/{site}/page.html" for site in self.server.cond_pages]
+        if path.endswith("sitemap.xml"):
+            urls = "".join(f"<url><loc>{url}</loc></url>" for url in pages)
+            body = (
+                '<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/'
+                f'sitemap/0.9">{urls}</urlset>'
+            )
+            return self._send(200, body.encode(), "application/xml", validators)
+        entries = "".join(
+            f"<item><title>ข่าว {i}</title><link>{url}</link>"
+            f"<pubDate>{format_datetime(modified - timedelta(hours=i), usegmt=True)}</pubDate>"
+            f"<description>ข่าวกรุงเทพมหานคร ลำดับที่ {i} รุ่น {version}</description></item>"
+            for i, url in enumerate(pages, 1)
+        )
+        body = (
+            '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>cond</title>'
+            f"{entries}</channel></rss>"
+        )
+        return self._send(200, body.encode(), "application/rss+xml; charset=utf-8", validators)
 
     def fault(self, name: str, hits: int) -> None:
         page = (FIXTURES / "dailynews" / "page.html").read_bytes()
