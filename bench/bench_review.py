@@ -4,8 +4,11 @@ A fresh PostgreSQL database gets 10,000 stories (one document each) queued for o
 app runs as deployed, ``bkkwatch serve --workers 2`` (uvicorn processes sharing one socket) on
 127.0.0.1, in its own process tree; 20 concurrent httpx clients (one logged-in
 session) call, in turn, a trivial ``/healthz`` (the baseline), the queue page (first page of 50, and
-a filtered page) and the confirm action (each client confirms its own candidates). Prints p50/p95
-latency, throughput, peak memory and the ratio of each to the baseline. Target: p95 < 150 ms.
+a filtered page) and the confirm action (each client confirms its own candidates), back to back (the
+server saturated: latency there is about clients x CPU per request / cores); then the same 20 clients
+paced like reviewers (queue page, confirm, with a pause of about 0.5 s after each request). Prints
+p50/p95 latency, throughput, CPU per request, peak memory and the ratio of each to the baseline.
+Target: p95 < 150 ms.
 
     python -m bench.bench_review            # BKKWATCH_BENCH_POSTGRES_URL picks the server
 """
@@ -15,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import json as _json
 import os
+import random
 import re
 import socket
 import statistics
@@ -38,6 +42,10 @@ CANDIDATES = 10_000
 CLIENTS = 20
 WORKERS = int(os.environ.get("BKKWATCH_BENCH_WORKERS", "2"))  # server processes: one per core here
 ROUNDS = {"healthz": 15, "queue": 8, "queue filtered": 4, "confirm": 6}
+# Paced: each of the CLIENTS reviewers opens the queue, then confirms a story, pausing THINK seconds
+# (uniform 0.5x-1.5x, seeded) after each request: people read before they click. Back-to-back
+# requests (the rounds above) measure the server saturated instead.
+PACED_ROUNDS, THINK = 6, 0.5
 PASSWORD = "bench-password-long"
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -271,8 +279,27 @@ async def _run(
             for _ in range(ROUNDS["queue filtered"]):
                 await timed("queue filtered", "GET", f"/queue?day={day}&level=2&district=บางรัก&show=open", n)
 
+        confirm_body = {"lock_version": 1, "agency_ids": [agency_id], "note": "bench"}
+
+        async def paced_worker(n: int) -> None:
+            first = CLIENTS * ROUNDS["confirm"] + n * PACED_ROUNDS
+            pause = random.Random(n)
+            await asyncio.sleep(pause.uniform(0, THINK))  # reviewers do not all click at the same instant
+            for cid in candidate_ids[first : first + PACED_ROUNDS]:
+                await timed("queue, paced", "GET", f"/queue?day={day}", n)
+                await asyncio.sleep(THINK * pause.uniform(0.5, 1.5))
+                await timed(
+                    "confirm, paced",
+                    "POST",
+                    f"/api/candidates/{cid}/confirm",
+                    n,
+                    json=confirm_body,
+                    headers={"X-CSRF-Token": csrf},
+                )
+                await asyncio.sleep(THINK * pause.uniform(0.5, 1.5))
+
         async def confirm_worker(n: int) -> None:
-            mine = candidate_ids[:-10][n * ROUNDS["confirm"] : (n + 1) * ROUNDS["confirm"]]
+            mine = candidate_ids[n * ROUNDS["confirm"] : (n + 1) * ROUNDS["confirm"]]
             for cid in mine:
                 await timed(
                     "confirm",
@@ -299,14 +326,16 @@ async def _run(
 
         phases: dict[str, float] = {}
         cpu: dict[str, dict[str, float]] = {}
-        for name, job in (("healthz", worker), ("queue", queue_worker), ("confirm", confirm_worker)):
+        timings.update({"queue, paced": [], "confirm, paced": []})
+        jobs = (("healthz", worker), ("queue", queue_worker), ("confirm", confirm_worker), ("paced", paced_worker))
+        for name, job in jobs:
             before = meter.snapshot()
             started = time.perf_counter()
             await asyncio.gather(*(job(n) for n in range(CLIENTS)))
             phases[name] = time.perf_counter() - started
             after = meter.snapshot()
             cpu[name] = meter.spent(before, after)
-        timings["_phases"] = [phases["healthz"], phases["queue"], phases["confirm"]]
+        timings["_phases"] = [phases["healthz"], phases["queue"], phases["confirm"], phases["paced"]]
         for connection in connections:
             await connection.close()
         return timings, cpu
@@ -335,9 +364,8 @@ def main() -> None:
 
         with session_scope(url) as session:
             agency_id = session.scalar(select(Agency.id).where(Agency.name_th == "สำนักการระบายน้ำ"))
-            candidate_ids = list(
-                session.scalars(select(Candidate.id).order_by(Candidate.rank).limit(CLIENTS * ROUNDS["confirm"] + 10))
-            )
+            wanted = CLIENTS * (ROUNDS["confirm"] + PACED_ROUNDS) + 10
+            candidate_ids = list(session.scalars(select(Candidate.id).order_by(Candidate.rank).limit(wanted)))
         dispose_engines()
         print(f"seeded {CANDIDATES:,} candidates in PostgreSQL in {time.perf_counter() - started:.1f} s")
         env = {
@@ -399,7 +427,7 @@ def main() -> None:
                     f"{p50:.1f}",
                     f"{p95:.1f}",
                     f"{max(values):.1f}",
-                    f"{p50 / (base_one if '1 client' in label else base_p50):.1f}x",
+                    f"{p50 / (base_one if ('1 client' in label or 'paced' in label) else base_p50):.1f}x",
                     "-" if label.startswith("healthz") else ("yes" if p95 < 150 else "NO"),
                 )
             )
@@ -412,7 +440,9 @@ def main() -> None:
         print(
             f"throughput: healthz {len(timings['healthz']) / phases[0]:.0f} req/s, "
             f"queue pages {(len(timings['queue']) + len(timings['queue filtered'])) / phases[1]:.0f} req/s, "
-            f"confirms {len(timings['confirm']) / phases[2]:.0f} req/s ({total} requests)"
+            f"confirms {len(timings['confirm']) / phases[2]:.0f} req/s; paced {CLIENTS} reviewers "
+            f"{(len(timings['queue, paced']) + len(timings['confirm, paced'])) / phases[3]:.0f} req/s "
+            f"(think {THINK} s ±50%) ({total} requests)"
         )
         # CPU per request does not depend on what else the machine runs (latency under load does):
         # with C clients busy and K cores, latency is about C x (CPU per request) / K.
@@ -420,6 +450,7 @@ def main() -> None:
             "healthz": len(timings["healthz"]),
             "queue": len(timings["queue"]) + len(timings["queue filtered"]),
             "confirm": len(timings["confirm"]),
+            "paced": len(timings["queue, paced"]) + len(timings["confirm, paced"]),
         }
         print(
             "CPU per request (ms; server processes / PostgreSQL / load generator): "
