@@ -18,7 +18,7 @@ import scipy.sparse as sp
 from scipy.special import expit
 
 from bkkwatch.registry import Registry, shipped_registry
-from classify.features import FeatureSpec, hashed_counts
+from classify.features import FeatureSpec, hashed_counts, question_features
 from classify.modelstore import ModelError, load
 from classify.places import Gazetteer, gazetteer, trie_pattern
 from classify.rules import PROBLEM_WORDS, ScoreResult
@@ -159,12 +159,38 @@ def predict_relevance(model: Any, counts: Any) -> np.ndarray:
     return np.asarray(model.named_steps["model"].predict_proba(_weighted(model, counts))[:, 1])
 
 
-def predict_sentiment(model: Any, counts: Any, offsets: Any = None) -> list[str]:
-    scores = np.asarray(model.named_steps["model"].decision_function(_weighted(model, counts)))
+def sentiment_scores(model: Mapping[str, Any], counts: Any, questions: Any) -> np.ndarray:
+    """The sentiment model's score of each class (columns in ``model["svm"].classes_`` order): a mix of
+    a linear SVM on the TF-IDF counts and an NB-SVM (one-vs-rest SVMs on the binary counts scaled by each
+    class's naive-Bayes log-count ratios, rows l2-normalised), both also reading the question cues
+    (:func:`classify.features.question_features`). The NB-SVM's ratios are folded into its weights
+    (``nb_coef``) and its row norms come from the squared ratios (``nb_r2``): the counts are binary."""
+    svm = model["svm"]
+    weighted = _weighted(svm, counts)
+    linear = svm.named_steps["model"].decision_function(sp.hstack([weighted, questions], format="csr"))
+    binary = (counts.raw if isinstance(counts, Counts) else sp.csr_matrix(counts)).copy()
+    binary.data[:] = 1.0
+    squares = np.asarray(questions.multiply(questions).sum(axis=1), dtype=np.float64)
+    r2 = np.asarray(model["nb_r2"], dtype=np.float32)  # stored as float16
+    norms = np.sqrt(np.asarray(binary @ r2.T, dtype=np.float64) + squares)
+    norms[norms == 0] = 1.0
+    coef = np.asarray(model["nb_coef"], dtype=np.float32)
+    nb = (np.asarray(binary @ coef.T) + np.asarray(questions @ model["nb_qcoef"].T)) / norms
+    mix = np.asarray(model["mix"], dtype=np.float64)
+    return np.asarray(mix[0] * linear + mix[1] * (nb + model["nb_bias"]))
+
+
+def predict_sentiment(model: Mapping[str, Any], counts: Any, questions: Any, offsets: Any = None) -> list[str]:
+    scores = sentiment_scores(model, counts, questions)
     if offsets is not None:
         scores = scores + np.asarray(offsets, dtype=float)
-    classes = np.asarray(model.classes_)
+    classes = np.asarray(model["svm"].classes_)
     return [str(c) for c in classes[scores.argmax(axis=1)]]
+
+
+def sentiment_questions(docs: Sequence[Prepared]) -> Any:
+    """The question cues the sentiment model reads, of the text the models read."""
+    return question_features([d.body[:MODEL_CHARS] for d in docs])
 
 
 def impact_features(signals: Signals, bangkok: float, negative: float) -> list[float]:
@@ -273,7 +299,7 @@ class ModelScorer:
 
     def sentiment(self, docs: Sequence[Prepared], counts: Any = None) -> list[str]:
         counts = self.counts(docs) if counts is None else counts
-        return predict_sentiment(self.models["sentiment"], counts, self.sentiment_offsets)
+        return predict_sentiment(self.models["sentiment"], counts, sentiment_questions(docs), self.sentiment_offsets)
 
     def impact(self, docs: Sequence[Prepared], bangkok: np.ndarray, sentiments: Sequence[str]) -> np.ndarray:
         rows = [

@@ -22,6 +22,8 @@ from classify.scorer import (
     default_model_scorer,
     predict_relevance,
     prepare_item,
+    sentiment_questions,
+    sentiment_scores,
 )
 from classify.text import emoji_tokens, normalize, thai_normalize
 from classify.train import read_devset
@@ -162,4 +164,10 @@ def test_the_fast_paths_give_the_pipelines_own_predictions(scorer: ModelScorer) 
     relevance = scorer.models["relevance"]
     assert np.allclose(predict_relevance(relevance, counts), relevance.predict_proba(counts.raw)[:, 1], atol=1e-5)
     sentiment = scorer.models["sentiment"]
-    assert scorer.sentiment(docs) == list(sentiment.predict(counts.raw))
+    questions = sentiment_questions(docs)
+    svm = sentiment["svm"]
+    linear = svm.named_steps["model"].decision_function(
+        sp.hstack([svm.named_steps["tfidf"].transform(counts.raw), questions], format="csr")
+    )
+    mixed = sentiment_scores({**sentiment, "mix": np.array([1.0, 0.0])}, counts, questions)
+    assert np.allclose(mixed, linear, atol=1e-4)
