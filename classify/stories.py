@@ -326,10 +326,16 @@ def traffy_tickets(documents: list[Document], nearby: list[Document] | None = No
 
 
 def _merge_agencies(lists: list[list[dict[str, object]]]) -> list[dict[str, object]]:
-    best: dict[str, dict[str, object]] = {}
+    """The story's agencies: each agency's score averaged over the story's scored documents (0 where a
+    document does not name it), best five. An agency every report points to (the drainage department
+    for a city-wide flood) comes before a district office that one report of many happens to name."""
+    total: dict[str, float] = {}
+    first: dict[str, dict[str, object]] = {}
     for agencies in lists:
         for agency in agencies or []:
             name = str(agency["name"])
-            if name not in best or float(agency["score"]) > float(best[name]["score"]):  # type: ignore[arg-type]
-                best[name] = dict(agency)
-    return sorted(best.values(), key=lambda a: -float(a["score"]))[:5]  # type: ignore[arg-type]
+            total[name] = total.get(name, 0.0) + float(agency["score"])  # type: ignore[arg-type]
+            first.setdefault(name, dict(agency))
+    n = max(1, len(lists))
+    merged = [{**first[name], "score": round(score / n, 4)} for name, score in total.items()]
+    return sorted(merged, key=lambda a: (-float(a["score"]), str(a["name"])))[:5]  # type: ignore[arg-type]

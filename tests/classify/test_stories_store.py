@@ -194,3 +194,19 @@ def test_the_same_matter_a_month_later_is_a_new_story_linked_to_the_old(session:
     assert result["stories_new"] == 1
     old_story, new_story = _story_of(session, first), _story_of(session, again)
     assert new_story.id != old_story.id and new_story.recurrence_of_id == old_story.id
+
+
+def test_story_agencies_favour_the_agency_every_report_names() -> None:
+    from classify.stories import _merge_agencies
+
+    def report(district: str) -> list[dict[str, object]]:  # as the scorer gives them, best first
+        return [
+            {"name": district, "score": 0.75, "external": False},
+            {"name": "สำนักการระบายน้ำ", "score": 0.6, "external": False},
+        ]
+
+    merged = _merge_agencies([report("สำนักงานเขตดินแดง"), report("สำนักงานเขตบางนา"), report("สำนักงานเขตพญาไท")])
+    assert [a["name"] for a in merged][:1] == ["สำนักการระบายน้ำ"]
+    assert merged[0]["score"] == 0.6 and merged[1]["score"] == 0.25 and merged[0]["external"] is False
+    # One report: its own ranking, unchanged.
+    assert _merge_agencies([report("สำนักงานเขตบางรัก")]) == report("สำนักงานเขตบางรัก")
