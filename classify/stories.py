@@ -338,4 +338,5 @@ def _merge_agencies(lists: list[list[dict[str, object]]]) -> list[dict[str, obje
             first.setdefault(name, dict(agency))
     n = max(1, len(lists))
     merged = [{**first[name], "score": round(score / n, 4)} for name, score in total.items()]
-    return sorted(merged, key=lambda a: (-float(a["score"]), str(a["name"])))[:5]  # type: ignore[arg-type]
+    # a stable sort: equal scores keep the order the reports ranked them in (the scorer's own tie-break)
+    return sorted(merged, key=lambda a: -float(a["score"]))[:5]  # type: ignore[arg-type]

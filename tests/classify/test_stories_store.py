@@ -208,5 +208,7 @@ def test_story_agencies_favour_the_agency_every_report_names() -> None:
     merged = _merge_agencies([report("สำนักงานเขตดินแดง"), report("สำนักงานเขตบางนา"), report("สำนักงานเขตพญาไท")])
     assert [a["name"] for a in merged][:1] == ["สำนักการระบายน้ำ"]
     assert merged[0]["score"] == 0.6 and merged[1]["score"] == 0.25 and merged[0]["external"] is False
-    # One report: its own ranking, unchanged.
-    assert _merge_agencies([report("สำนักงานเขตบางรัก")]) == report("สำนักงานเขตบางรัก")
+    # One report: its own ranking, unchanged, ties included.
+    tied = [*report("สำนักงานเขตบางรัก"), {"name": "สำนักสิ่งแวดล้อม", "score": 0.6, "external": False}]
+    tied[1], tied[2] = tied[2], tied[1]
+    assert _merge_agencies([tied]) == tied
