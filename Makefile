@@ -7,6 +7,10 @@ UV := $(BIN)/uv
 UV_VERSION := 0.13.8
 export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
+# The public data sets for training, evaluation, the evaluation tests and benchmarks (not needed to run
+# the product). Override with `make eval DATA_DIR=/path`; an explicit BKKWATCH_DATA_DIR wins.
+DATA_DIR ?= ../shared/data
+export BKKWATCH_DATA_DIR ?= $(abspath $(DATA_DIR))
 
 .PHONY: install demo test test-fast lint typecheck eval bench lock clean
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import time
 from itertools import cycle, islice
 from pathlib import Path
@@ -23,7 +22,7 @@ N_DOCS = 10_000
 def _documents() -> tuple[list[dict[str, Any]], str]:
     from classify.train import default_data_dir, read_devset
 
-    data = Path(os.environ.get("BKKWATCH_DATA_DIR", "") or default_data_dir())
+    data = default_data_dir() or Path("(BKKWATCH_DATA_DIR not set)")
     rows: list[dict[str, Any]] = []
     news = data / "news_th" / "articles.jsonl.gz"
     traffy = data / "traffy" / "train.jsonl.gz"

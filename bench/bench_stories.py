@@ -2,7 +2,7 @@
 (duplicates + stories), without a database. Prints time per batch as the store grows, the ratio of
 the last batch to the first (the index must not slow down as it fills), throughput and peak memory.
 
-    python -m bench.bench_stories [--docs 100000] [--days 30] [--data ../shared/data]
+    python -m bench.bench_stories [--docs 100000] [--days 30] [--data DIR]
 
 Documents are synthesised from real Thai text: Traffy Fondue complaints and news openings from
 ``--data`` when present, else the labelled set shipped in classify/data/stories/. Each synthetic
@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import os
 import random
 import time
 from datetime import UTC, datetime, timedelta
@@ -31,8 +32,9 @@ START = datetime(2026, 10, 1, tzinfo=UTC)
 EDITS = (" #กทม", " ด่วน", " (อัปเดต)", " แจ้งซ้ำ", " ช่วยด้วยครับ", " รบกวนเร่งแก้ไข", "!!")
 
 
-def real_texts(data: Path) -> tuple[list[str], str]:
+def real_texts(data: Path | None) -> tuple[list[str], str]:
     texts: list[str] = []
+    data = data or Path("(BKKWATCH_DATA_DIR not set)")
     traffy, news = data / "traffy" / "train.jsonl.gz", data / "news_th" / "articles.jsonl.gz"
     if traffy.is_file():
         with gzip.open(traffy, "rt", encoding="utf-8") as fh:
@@ -99,7 +101,10 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="stories benchmark")
     parser.add_argument("--docs", type=int, default=100_000)
     parser.add_argument("--days", type=int, default=30)
-    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    configured = os.environ.get("BKKWATCH_DATA_DIR")
+    parser.add_argument(
+        "--data", type=Path, default=Path(configured) if configured else None, help="default $BKKWATCH_DATA_DIR"
+    )
     args = parser.parse_args(argv)
     texts, origin = real_texts(args.data)
     batches = synthesise(texts, args.docs, args.days)

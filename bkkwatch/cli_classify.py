@@ -13,8 +13,10 @@ import typer
 
 from bkkwatch.cli import UserError, err, fail, out
 
+NO_DATA_DIR = "no data sets given: pass --data-dir DIR or set BKKWATCH_DATA_DIR (`make eval` passes DATA_DIR)"
 
-def _data_dir(value: Path | None) -> Path:
+
+def _data_dir(value: Path | None) -> Path | None:
     from classify.train import default_data_dir
 
     return value if value is not None else default_data_dir()
@@ -116,7 +118,9 @@ def register(app: typer.Typer) -> None:
     def train(
         data_dir: Annotated[
             Path | None,
-            typer.Option(help="The shared data sets (default ../shared/data from the project root)"),
+            typer.Option(
+                help="The public data sets: traffy/, wisesight_sentiment/, news_th/ (default $BKKWATCH_DATA_DIR)"
+            ),
         ] = None,
         db: Annotated[bool, typer.Option(help="Also learn from the working group's decisions in the database")] = True,
         model_dir: Annotated[
@@ -128,10 +132,10 @@ def register(app: typer.Typer) -> None:
         from classify.train import train_all
 
         directory = _data_dir(data_dir)
-        if not directory.is_dir():
+        if directory is None or not directory.is_dir():
+            where = NO_DATA_DIR if directory is None else f"data directory {directory} not found"
             err.print(
-                f"bkkwatch: data directory {directory} not found: only the working group's decisions "
-                "and the development set can be used",
+                f"bkkwatch: {where}: only the working group's decisions and the development set can be used",
                 markup=False,
             )
         decisions: list[dict[str, Any]] = []
@@ -139,7 +143,12 @@ def register(app: typer.Typer) -> None:
             decisions = _decisions()
             out.print(f"decisions from the database: {len(decisions)} documents")
         try:
-            report = train_all(directory if directory.is_dir() else None, decisions, out_dir=model_dir, say=out.print)
+            report = train_all(
+                directory if directory is not None and directory.is_dir() else None,
+                decisions,
+                out_dir=model_dir,
+                say=out.print,
+            )
         except ModelError as exc:
             fail(str(exc))
         out.print(
@@ -155,7 +164,9 @@ def register(app: typer.Typer) -> None:
     def evaluate(
         data_dir: Annotated[
             Path | None,
-            typer.Option(help="The shared data sets (default ../shared/data from the project root)"),
+            typer.Option(
+                help="The public data sets: traffy/, wisesight_sentiment/, news_th/ (default $BKKWATCH_DATA_DIR)"
+            ),
         ] = None,
         baseline: Annotated[
             Path | None, typer.Option(help="Floors and pinned digests (default classify/baseline.yaml)")
@@ -167,6 +178,8 @@ def register(app: typer.Typer) -> None:
         from classify.modelstore import ModelError
 
         directory = _data_dir(data_dir)
+        if directory is None:
+            fail(NO_DATA_DIR)
         if not directory.is_dir():
             fail(f"data directory {directory} not found (pass --data-dir)")
         try:

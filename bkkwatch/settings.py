@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     reports_dir: str = Field("var/reports", description="where monthly reports are written")
 
     retry_base_seconds: float = Field(10.0, description="first retry delay of I/O tasks (doubles each time)")
+    data_dir: str | None = Field(
+        None,
+        description="the public data sets for train/eval (traffy/, wisesight_sentiment/, news_th/); none by default",
+    )
     story_index_dir: str = Field("var/story-index", description="the story index kept between flow runs (a cache)")
     flow_spool: str = Field("var/flow-runs.jsonl", description="flow outcomes kept here when the database is down")
 

@@ -22,7 +22,7 @@ _EXACT = ("scikit-learn", "skops")
 _MINOR = ("numpy", "scipy", "pythainlp", "nlpo3")
 _TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "builtins.", "collections.")
 TRAFFY_LICENCE_NOTE = (
-    "Traffy Fondue complaints (../shared/data/traffy): licence NOT stated upstream "
+    "Traffy Fondue complaints (the data sets' traffy/ sample): licence NOT stated upstream "
     "(no LICENSE in the source repositories); research/test data of unclear licence."
 )
 

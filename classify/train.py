@@ -1,7 +1,7 @@
 """``bkkwatch train``: rebuild the shipped models from the shared data sets and the working group's
 decisions in the database.
 
-Sets (under ``--data-dir``, default ``../shared/data`` from the project root): ``traffy/train.jsonl.gz``
+Sets (under ``--data-dir``, default ``$BKKWATCH_DATA_DIR``): ``traffy/train.jsonl.gz``
 (agencies, relevance; district centroids), ``wisesight_sentiment/{train,valid}.jsonl.gz`` (sentiment;
 social posts as "not ours" for relevance), ``news_th/articles.jsonl.gz`` (relevance, by the outlet's
 section). The repository's development set (``classify/data/devset.jsonl``) trains the impact head; its
@@ -53,8 +53,13 @@ AGENCY_WEIGHTS_KEPT = 2500
 SEED = 20261124
 
 
-def default_data_dir() -> Path:
-    return Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+def default_data_dir() -> Path | None:
+    """The data sets named by ``BKKWATCH_DATA_DIR`` (``make`` sets it from ``DATA_DIR``), else None:
+    the product ships its models and needs no data set to run, only to retrain or evaluate."""
+    from bkkwatch.settings import get_settings
+
+    configured = get_settings().data_dir
+    return Path(configured) if configured else None
 
 
 def locate(data_dir: Path) -> tuple[dict[str, Path], list[str]]:
@@ -420,7 +425,7 @@ def train_all(
             json.dumps(
                 {
                     "source": "median coordinates of Traffy Fondue tickets per district "
-                    "(../shared/data/traffy, "
+                    "(the data sets' traffy/, "
                     "licence not stated upstream); aggregate facts only",
                     "centroids": centroids,
                 },

@@ -54,6 +54,8 @@ def retrain_models(
     model_dir = model_dir or MODEL_DIR
     keep_dir = keep_dir or DEFAULT_KEEP
     data = data_dir or default_data_dir()
+    if data is None:
+        raise ValueError("retrain-models: no data sets for the evaluation gate: set BKKWATCH_DATA_DIR")
     with recorded("retrain-models", database_url) as outcome:
         decisions = decisions_task(database_url)
         candidate = train_task(data if data.is_dir() else None, decisions, keep_dir, model_dir)

@@ -40,7 +40,6 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bkkwatch" / "data" / "agencies.yaml"
-DEFAULT_TRAFFY = Path("/work/shared/data/traffy/train.jsonl.gz")
 BANGKOK = "10"
 
 _ZW = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
@@ -1251,8 +1250,8 @@ def main(argv=None) -> int:
     ap.add_argument(
         "--traffy",
         type=Path,
-        default=DEFAULT_TRAFFY,
-        help="Traffy train.jsonl.gz for a coverage report (skipped if missing)",
+        default=None,
+        help="Traffy train.jsonl.gz for a coverage report (none by default)",
     )
     args = ap.parse_args(argv)
 

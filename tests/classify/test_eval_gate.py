@@ -1,4 +1,5 @@
-"""The evaluation gate on the fixed sets (../shared/data), skipped with the reason when they are absent."""
+"""The evaluation gate on the fixed sets (BKKWATCH_DATA_DIR: `make test` sets it), skipped with the reason when
+they are absent."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 from classify.evaluate import check_digests, format_table, read_baseline, run_gate
 from classify.train import default_data_dir, locate
 
-DATA = default_data_dir()
+DATA = default_data_dir() or Path("(BKKWATCH_DATA_DIR not set)")
 
 
 def _need_data() -> None:

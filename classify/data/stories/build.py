@@ -1,6 +1,6 @@
-"""Rebuild ``stories.jsonl`` (the labelled story/duplicate set) from ../shared/data and the hand decisions.
+"""Rebuild ``stories.jsonl`` (the labelled story/duplicate set) from the public data sets and the hand decisions.
 
-    python classify/data/stories/build.py [--data ../shared/data] [--proposals]
+    python classify/data/stories/build.py --data DIR [--proposals]     # DIR: e.g. ../shared/data
 
 Step 1 (proposals): rules propose duplicate families and same-story groups from the Traffy rows'
 metadata (coordinates, time, the citizen's category) and a list of problem words; news articles
@@ -229,7 +229,7 @@ def build(data: Path, show: bool = False) -> list[dict]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--data", type=Path, required=True, help="the public data sets (traffy/, news_th/)")
     parser.add_argument("--proposals", action="store_true", help="print the proposed groups for reading")
     args = parser.parse_args()
     missing = [name for name in ("traffy", "news_th") if not (args.data / name).is_dir()]
