@@ -36,21 +36,29 @@ _ARTICLE_TYPES = {
     "report",
     "liveblogposting",
 }
-_BODY_SELECTORS = tuple(
-    etree.XPath(selector)
-    for selector in (
-        '//*[@itemprop="articleBody"]',
-        '//*[contains(concat(" ", normalize-space(@class), " "), " entry-content ")]',
-        '//*[contains(concat(" ", normalize-space(@class), " "), " article-body ")]',
-        '//*[contains(concat(" ", normalize-space(@class), " "), " td-post-content ")]',  # tagDiv "Newspaper" theme
-        '//*[contains(concat(" ", normalize-space(@class), " "), " news-content ")]',
-        '//*[contains(concat(" ", normalize-space(@class), " "), " content-detail ")]',
-        '//*[contains(concat(" ", normalize-space(@class), " "), " field-name-body ")]',
-        '//div[contains(concat(" ", normalize-space(@class), " "), " detail ")]',
-    )
+# Where the article body is, most trusted first: microdata, then the class names of common CMS themes
+# (a whole class token, as XPath's contains(concat(" ", normalize-space(@class), " "), " x ") matches).
+_BODY_CLASSES = (
+    "entry-content",
+    "article-body",
+    "td-post-content",  # tagDiv "Newspaper" theme
+    "news-content",
+    "content-detail",
+    "field-name-body",
 )
+_DETAIL_CLASS = "detail"  # on a <div> only
+# One pass over the page finds every element that may be a body (a cheap substring test on @class);
+# which rule each one really meets is decided in Python (_body_rules), instead of one XPath scan of
+# the whole page per rule.
+_BODY_CANDIDATES = etree.XPath(
+    '//*[@itemprop="articleBody" or '
+    + " or ".join(f'contains(@class, "{name}")' for name in (*_BODY_CLASSES, _DETAIL_CLASS))
+    + "]"
+)
+_XML_SPACE = re.compile(r"[ \t\r\n]+")  # what normalize-space() collapses
 _DROP_TAGS = ("script", "style", "noscript", "iframe", "template", "figure", "aside", "nav", "form", "button")
 _WS = re.compile(r"[ \t\u00a0\u200b]+")
+_ODD_SPACE = ("  ", "\t", "\u00a0", "\u200b")  # text without any of these is left as it is by _WS
 MIN_BODY = 120
 _SITE_SUFFIX = re.compile(r"\s+(\||–|—|-)\s+(?!.*\s(\||–|—|-)\s).{1,60}$")
 
@@ -109,9 +117,13 @@ class Article:
 
 
 def _clean(text: str | None) -> str:
+    """Runs of spaces, tabs, no-break and zero-width spaces as one space; lines trimmed, blank ones gone."""
     if not text:
         return ""
-    lines = (_WS.sub(" ", line).strip() for line in str(text).replace("\r", "\n").split("\n"))
+    text = str(text).replace("\r", "\n")
+    if any(odd in text for odd in _ODD_SPACE):  # a single space needs no rewriting: most text has no other
+        text = _WS.sub(" ", text)  # _WS never spans a line break, so the whole text at once is the same
+    lines = (line.strip() for line in text.split("\n"))
     return "\n".join(line for line in lines if line)
 
 
@@ -188,8 +200,10 @@ _EMBEDDED_ISO = re.compile(r"\d{4}-\d{2}-\d{2}(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?"
 # The "related stories" block some outlets put inside the article body, at its end.
 _RELATED = ("เรื่องที่เกี่ยวข้อง", "ข่าวที่เกี่ยวข้อง", "อ่านข่าวที่เกี่ยวข้อง", "Related stories", "Related articles")
 _DROP = etree.XPath(" | ".join(f".//{t}" for t in _DROP_TAGS))
-_PARAGRAPHS = etree.XPath(".//p | .//h2 | .//h3 | .//li | .//blockquote")
-_NESTED = etree.XPath("ancestor::p | ancestor::li | ancestor::blockquote")
+# Paragraph-like blocks of a body, less those inside another paragraph, item or quote (counted there).
+_ANY_PARAGRAPH = ".//p | .//h2 | .//h3 | .//li | .//blockquote"
+_PARAGRAPHS = etree.XPath(f"({_ANY_PARAGRAPH})[not(ancestor::p or ancestor::li or ancestor::blockquote)]")
+_HAS_PARAGRAPHS = etree.XPath(f"boolean({_ANY_PARAGRAPH})")
 
 
 def _metas(doc: Any) -> dict[str, str]:
@@ -213,17 +227,43 @@ def _meta(metas: dict[str, str], *names: str) -> str:
     return ""
 
 
+def _body_rules(node: Any) -> list[int]:
+    """Which of the body rules (0: itemprop=articleBody, 1..: _BODY_CLASSES, last: div.detail) ``node`` meets."""
+    rules = [0] if node.get("itemprop") == "articleBody" else []
+    classes = set(_XML_SPACE.split(node.get("class") or ""))
+    rules += [i for i, name in enumerate(_BODY_CLASSES, 1) if name in classes]
+    if node.tag == "div" and _DETAIL_CLASS in classes:
+        rules.append(len(_BODY_CLASSES) + 1)
+    return rules
+
+
+def _attached(node: Any, root: Any) -> bool:
+    """Still in the page (not inside a subtree an earlier rule's clean-up dropped)."""
+    while node is not None:
+        if node is root:
+            return True
+        node = node.getparent()
+    return False
+
+
 def _container_text(doc: Any) -> str:
-    for selector in _BODY_SELECTORS:
-        nodes = selector(doc)
-        if not nodes:
+    """The first rule's first element (in page order) whose text is long enough to be the body."""
+    by_rule: dict[int, list[Any]] = {}
+    for node in _BODY_CANDIDATES(doc):
+        for rule in _body_rules(node):
+            by_rule.setdefault(rule, []).append(node)
+    root = doc.getroottree().getroot()
+    for rule in sorted(by_rule):
+        node = next((n for n in by_rule[rule] if _attached(n, root)), None)
+        if node is None:
             continue
-        node = nodes[0]
         for bad in _DROP(node):
             bad.drop_tree()
         paragraphs = _PARAGRAPHS(node)
         if paragraphs:
-            parts = [_clean(p.text_content()) for p in paragraphs if not _NESTED(p)]
+            parts = [_clean(p.text_content()) for p in paragraphs]
+        elif _HAS_PARAGRAPHS(node):  # all of them inside a <p>/<li>/<blockquote> (the ancestor may be
+            parts = []  # outside the body, e.g. a body in a list item): nothing, as before
         else:
             parts = [_clean(node.text_content())]
         text = "\n".join(p for p in parts if p)

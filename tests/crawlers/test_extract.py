@@ -114,3 +114,53 @@ def test_hostile_page_does_not_crash() -> None:
     article = extract_article("<html><script>alert(1)</script><p>" + "ก" * 10 + "</p></html>", "https://x.th/a")
     assert "alert" not in article.text
     assert extract_article("", "https://x.th/a").title == ""
+
+
+# --- where the body is taken from (the rules, their order, and what counts as a paragraph) -------------
+
+URL = "https://www.example.co.th/news/1.html"
+
+
+def body(html: str) -> str:
+    return extract_article(f"<html><body>{html}</body></html>", URL).text
+
+
+def test_body_rules_in_order_of_trust_not_page_order() -> None:
+    first, second = "ก " * 80, "ข " * 80
+    page = f'<div class="detail"><p>{first}</p></div><div itemprop="articleBody"><p>{second}</p></div>'
+    assert body(page) == second.strip()
+
+
+def test_a_too_short_body_falls_through_to_the_next_rule() -> None:
+    text = "ค " * 80
+    assert body(f'<div itemprop="articleBody"><p>สั้น</p></div><div class="news-content"><p>{text}</p></div>') == (
+        text.strip()
+    )
+
+
+def test_a_body_rule_matches_whole_class_names_only() -> None:
+    wrong, right = "ง " * 80, "จ " * 80
+    page = (
+        f'<div class="entry-content-sidebar"><p>{wrong}</p></div>'
+        f'<span class="detail"><p>{wrong}</p></span>'  # "detail" counts on a <div> only
+        f'<div class="a\tentry-content\nb"><p>{right}</p></div>'
+    )
+    assert body(page) == right.strip()
+
+
+def test_a_body_inside_a_block_an_earlier_rule_cleaned_up_is_not_used() -> None:
+    hidden, shown = "ฉ " * 80, "ช " * 80
+    page = (
+        f'<div itemprop="articleBody"><p>สั้น</p><figure><div class="entry-content"><p>{hidden}</p></div></figure>'
+        f'</div><div class="x entry-content"><p>{shown}</p></div>'
+    )
+    assert body(page) == shown.strip()
+
+
+def test_nested_paragraphs_count_once_and_spaces_are_folded() -> None:
+    outer, inner = "ซ" * 80, "ฌ" * 80
+    page = (
+        f'<div class="article-body"><ul><li>{outer}<p>{inner}</p></li></ul><blockquote><p>{inner}</p></blockquote>'
+        f"<p>  a\t\tb\u00a0\u00a0c\u200bd  </p><p>\r\n x  y \r</p></div>"
+    )
+    assert body(page).split("\n") == [outer + inner, inner, "a b c d", "x y"]
