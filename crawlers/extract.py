@@ -249,7 +249,7 @@ def _attached(node: Any, root: Any) -> bool:
 
 
 def _container_text(doc: Any) -> str:
-    """The first rule's first element (in page order) whose text is long enough to be the body."""
+    """Each rule in order of trust tries its first element in page order; the first long enough text wins."""
     by_rule: dict[int, list[Any]] = {}
     for node in _BODY_CANDIDATES(doc):
         for rule in _body_rules(node):
