@@ -201,3 +201,51 @@ def question_features(texts: Sequence[str]) -> sp.csr_matrix:
                 put(i, 2 * n + 1)
     data = np.asarray(vals, dtype=np.float32) * np.float32(QUESTION_WEIGHT)
     return sp.csr_matrix((data, (rows, cols)), shape=(len(texts), N_QUESTION_FEATURES), dtype=np.float32)
+
+
+# --- other cues of a post's tone (the sentiment model only) -------------------------------------------
+# What the words of the model text lose or hold weakly: the text's length, the repetition mark ๆ (dropped
+# from the model text), exclamation marks, laughter (555, ฮ่าๆ), letters held three times (มากกก),
+# emoticons, links, hashtags, and the emoji by kind (the model text keeps each emoji as a token, but a few
+# hundred kinds share the training posts thinly). Dense columns in [0, 1].
+_POSITIVE_EMOJI = frozenset("😍😘🥰😊☺😁😀😃😄😋😎🤩👍👏🙏❤💕💖💗💓💞😻🎉✨💯🥳😉😙😚🤗💪🙌👌♥")
+_NEGATIVE_EMOJI = frozenset("😡😠🤬😤😒😑😞😔😟😢😭😩😫😣😖🙄💔👎😱😨😰😓🤮🤢😷😪😕🙁☹😬")
+_LAUGHING_EMOJI = frozenset("😂🤣😅😆")
+_ANY_EMOJI = re.compile("[\U0001f000-\U0001faff\U00002600-\U000027bf\u2300-\u23ff\u2b00-\u2bff]")
+_TONE_PATTERNS = (
+    re.compile("ๆ"),
+    re.compile("!"),
+    re.compile("555|ฮ่า|ถถถ"),
+    re.compile(r"([ก-ฮa-z])\1\1"),
+    re.compile(r"https?://|www\."),
+    re.compile("#"),
+    re.compile("@"),
+    re.compile(r"\.\.|…"),
+    re.compile(r"[:;]-?[)D]|\^\^|\^_\^"),
+    re.compile(r":-?\(|T[_.]T|TT"),
+    re.compile(r"\d"),
+    re.compile("[A-Za-z]{3,}"),
+)
+N_TONE_FEATURES = 2 + len(_TONE_PATTERNS) + 4
+
+
+def tone_features(texts: Sequence[str], words: Sequence[str]) -> np.ndarray:
+    """Per text (normalised) and its model words: log length in characters and in words,
+    then each pattern of ``_TONE_PATTERNS`` counted (at most 3, over 3), then the positive, negative and
+    laughing emoji and all emoji, counted the same way."""
+    out = np.zeros((len(texts), N_TONE_FEATURES), dtype=np.float32)
+    n = len(_TONE_PATTERNS)
+    for i, (text, w) in enumerate(zip(texts, words, strict=True)):
+        row = out[i]
+        row[0] = np.log1p(len(text)) / 6
+        row[1] = np.log1p(w.count(" ") + 1) / 5
+        for j, pattern in enumerate(_TONE_PATTERNS):
+            if (hits := len(pattern.findall(text))) > 0:
+                row[2 + j] = min(hits, 3) / 3
+        emoji = _ANY_EMOJI.findall(text)
+        if emoji:
+            row[2 + n] = min(sum(c in _POSITIVE_EMOJI for c in emoji), 3) / 3
+            row[3 + n] = min(sum(c in _NEGATIVE_EMOJI for c in emoji), 3) / 3
+            row[4 + n] = min(sum(c in _LAUGHING_EMOJI for c in emoji), 3) / 3
+            row[5 + n] = min(len(emoji), 3) / 3
+    return out
