@@ -18,7 +18,7 @@ import scipy.sparse as sp
 from scipy.special import expit
 
 from bkkwatch.registry import Registry, shipped_registry
-from classify.features import N_TONE_FEATURES, FeatureSpec, hashed_counts, question_features, tone_features
+from classify.features import FeatureSpec, hashed_counts, question_features
 from classify.modelstore import ModelError, load
 from classify.places import Gazetteer, gazetteer, trie_pattern
 from classify.rules import PROBLEM_WORDS, ScoreResult
@@ -159,71 +159,38 @@ def predict_relevance(model: Any, counts: Any) -> np.ndarray:
     return np.asarray(model.named_steps["model"].predict_proba(_weighted(model, counts))[:, 1])
 
 
-def _sentiment_parts(model: Mapping[str, Any], counts: Any, cues: Any) -> tuple[np.ndarray, np.ndarray]:
-    """The two first-level models' scores of each class (columns in ``model["svm"].classes_`` order): a
-    linear SVM on the TF-IDF counts and an NB-SVM (one-vs-rest SVMs on the binary counts scaled by each
-    class's naive-Bayes log-count ratios, rows l2-normalised), both also reading the cues
-    (:func:`sentiment_cues`). The NB-SVM's ratios are folded into its weights (``nb_coef``) and its row
-    norms come from the squared ratios (``nb_r2``): the counts are binary."""
+def sentiment_scores(model: Mapping[str, Any], counts: Any, questions: Any) -> np.ndarray:
+    """The sentiment model's score of each class (columns in ``model["svm"].classes_`` order): a mix of
+    a linear SVM on the TF-IDF counts and an NB-SVM (one-vs-rest SVMs on the binary counts scaled by each
+    class's naive-Bayes log-count ratios, rows l2-normalised), both also reading the question cues
+    (:func:`classify.features.question_features`). The NB-SVM's ratios are folded into its weights
+    (``nb_coef``) and its row norms come from the squared ratios (``nb_r2``): the counts are binary."""
     svm = model["svm"]
     weighted = _weighted(svm, counts)
-    estimator = svm.named_steps["model"]  # a LinearSVC whose weights are stored as float16
-    coef = np.asarray(estimator.coef_, dtype=np.float32)
-    linear = np.asarray(sp.hstack([weighted, cues], format="csr") @ coef.T) + estimator.intercept_
+    linear = svm.named_steps["model"].decision_function(sp.hstack([weighted, questions], format="csr"))
     binary = (counts.raw if isinstance(counts, Counts) else sp.csr_matrix(counts)).copy()
     binary.data[:] = 1.0
-    squares = np.asarray(cues.multiply(cues).sum(axis=1), dtype=np.float64)
+    squares = np.asarray(questions.multiply(questions).sum(axis=1), dtype=np.float64)
     r2 = np.asarray(model["nb_r2"], dtype=np.float32)  # stored as float16
     norms = np.sqrt(np.asarray(binary @ r2.T, dtype=np.float64) + squares)
     norms[norms == 0] = 1.0
     coef = np.asarray(model["nb_coef"], dtype=np.float32)
-    nb = (np.asarray(binary @ coef.T) + np.asarray(cues @ model["nb_qcoef"].T)) / norms
-    return np.asarray(linear), np.asarray(nb + model["nb_bias"])
-
-
-def sentiment_scores(model: Mapping[str, Any], counts: Any, cues: Any) -> np.ndarray:
-    """The first-level models' scores mixed: ``mix[0]`` times the linear SVM's plus ``mix[1]`` times the
-    NB-SVM's (:func:`_sentiment_parts`)."""
-    linear, nb = _sentiment_parts(model, counts, cues)
+    nb = (np.asarray(binary @ coef.T) + np.asarray(questions @ model["nb_qcoef"].T)) / norms
     mix = np.asarray(model["mix"], dtype=np.float64)
-    return np.asarray(mix[0] * linear + mix[1] * nb)
+    return np.asarray(mix[0] * linear + mix[1] * (nb + model["nb_bias"]))
 
 
-def sentiment_stack_input(model: Mapping[str, Any], counts: Any, cues: Any) -> np.ndarray:
-    """What the second-level model reads: the two first-level models' scores, each scaled by ``mix``
-    (one over their spread on out-of-fold predictions of the train split), and the tone cues."""
-    linear, nb = _sentiment_parts(model, counts, cues)
-    mix = np.asarray(model["mix"], dtype=np.float64)
-    tone = sp.csr_matrix(cues)[:, -N_TONE_FEATURES:].toarray()
-    return np.hstack([mix[0] * linear, mix[1] * nb, tone])
-
-
-def sentiment_log_proba(model: Mapping[str, Any], counts: Any, cues: Any) -> np.ndarray:
-    """Log-probabilities of each class: the second-level model (``stack``, gradient-boosted trees) on
-    :func:`sentiment_stack_input`; a model without one gives the mixed scores of :func:`sentiment_scores`."""
-    if "stack" not in model:
-        return sentiment_scores(model, counts, cues)
-    proba = model["stack"].predict_proba(sentiment_stack_input(model, counts, cues))
-    return np.asarray(np.log(np.clip(proba, 1e-9, 1.0)))
-
-
-def predict_sentiment(model: Mapping[str, Any], counts: Any, cues: Any, offsets: Any = None) -> list[str]:
-    """The likeliest class after the per-class ``offsets`` (saved in the model's metadata, learned to
-    maximise macro-F1 on out-of-fold predictions of the train split) are added to the log-probabilities."""
-    scores = sentiment_log_proba(model, counts, cues)
+def predict_sentiment(model: Mapping[str, Any], counts: Any, questions: Any, offsets: Any = None) -> list[str]:
+    scores = sentiment_scores(model, counts, questions)
     if offsets is not None:
         scores = scores + np.asarray(offsets, dtype=float)
     classes = np.asarray(model["svm"].classes_)
     return [str(c) for c in classes[scores.argmax(axis=1)]]
 
 
-def sentiment_cues(docs: Sequence[Prepared]) -> Any:
-    """The cues the sentiment model reads besides the shared counts, of the text the models read: the
-    question cues (:func:`classify.features.question_features`), then the tone cues
-    (:func:`classify.features.tone_features`, the last ``N_TONE_FEATURES`` columns)."""
-    texts = [d.body[:MODEL_CHARS] for d in docs]
-    tone = tone_features(texts, [d.words for d in docs])
-    return sp.hstack([question_features(texts), sp.csr_matrix(tone)], format="csr")
+def sentiment_questions(docs: Sequence[Prepared]) -> Any:
+    """The question cues the sentiment model reads, of the text the models read."""
+    return question_features([d.body[:MODEL_CHARS] for d in docs])
 
 
 def impact_features(signals: Signals, bangkok: float, negative: float) -> list[float]:
@@ -332,7 +299,7 @@ class ModelScorer:
 
     def sentiment(self, docs: Sequence[Prepared], counts: Any = None) -> list[str]:
         counts = self.counts(docs) if counts is None else counts
-        return predict_sentiment(self.models["sentiment"], counts, sentiment_cues(docs), self.sentiment_offsets)
+        return predict_sentiment(self.models["sentiment"], counts, sentiment_questions(docs), self.sentiment_offsets)
 
     def impact(self, docs: Sequence[Prepared], bangkok: np.ndarray, sentiments: Sequence[str]) -> np.ndarray:
         rows = [
