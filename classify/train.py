@@ -388,6 +388,43 @@ def _where(name: str, out_dir: Path) -> Path:
     return out_dir if (out_dir / f"{name}.skops").exists() else MODEL_DIR
 
 
+def train_sentiment(sets: TrainingSets, gaz: Gazetteer, out_dir: Path, say: Callable[[str], None] = print) -> None:
+    """Fit and save the sentiment model on the wisesight train split of ``sets``."""
+    say(f"sentiment: {len(sets.sentiment)} wisesight posts")
+    posts = [prepare(gaz, text, source="social") for text, _ in sets.sentiment]
+    labels = [y for _, y in sets.sentiment]
+    save(
+        "sentiment",
+        _timed(say, "fit", lambda: _fit_sentiment(posts, labels)),
+        _base_meta(sets, ["wisesight_train"], offsets=[0.0, 0.0, 0.0, 0.0]),
+        out_dir,
+    )
+
+
+def refit_impact(sets: TrainingSets, gaz: Gazetteer, out_dir: Path, decisions: int = 0) -> None:
+    """Fit and save the impact head on ``sets.impact`` from the outputs of the relevance and sentiment
+    models in ``out_dir`` (else the shipped ones): after either is retrained, the head must be too
+    (``train_sentiment`` then ``refit_impact`` retrains sentiment alone)."""
+    from classify.modelstore import load
+
+    relevance, _ = load("relevance", _where("relevance", out_dir))
+    sentiment, sentiment_meta = load("sentiment", _where("sentiment", out_dir))
+    docs = [prepare_item(gaz, item) for item, _ in sets.impact]
+    counts = features(docs)
+    bangkok = predict_relevance(relevance, counts)
+    questions = sentiment_questions(docs)
+    negative = np.asarray(predict_sentiment(sentiment, counts, questions, sentiment_meta.get("offsets"))) == "neg"
+    impact_rows = np.asarray(
+        [impact_features(d.signals, float(b), float(n)) for d, b, n in zip(docs, bangkok, negative, strict=True)]
+    )
+    save(
+        "impact",
+        fit_impact(impact_rows, [y for _, y in sets.impact]),
+        _base_meta(sets, ["devset"], decisions=decisions, n=len(impact_rows)),
+        out_dir,
+    )
+
+
 def train_all(
     data_dir: Path | None,
     decisions: Sequence[dict[str, Any]] = (),
@@ -397,7 +434,6 @@ def train_all(
 ) -> dict[str, Any]:
     """Build every model whose data is present, save it, and return a report."""
     from classify.evaluate import evaluate_models
-    from classify.modelstore import load
 
     out_dir = out_dir or MODEL_DIR
     gaz = gazetteer()
@@ -406,15 +442,7 @@ def train_all(
         say(f"missing data set: {line}")
     report: dict[str, Any] = {"trained": [], "kept": [], "missing": sets.missing}
     if sets.sentiment:
-        say(f"sentiment: {len(sets.sentiment)} wisesight posts")
-        posts = [prepare(gaz, text, source="social") for text, _ in sets.sentiment]
-        labels = [y for _, y in sets.sentiment]
-        save(
-            "sentiment",
-            _timed(say, "fit", lambda: _fit_sentiment(posts, labels)),
-            _base_meta(sets, ["wisesight_train"], offsets=[0.0, 0.0, 0.0, 0.0]),
-            out_dir,
-        )
+        train_sentiment(sets, gaz, out_dir, say)
         report["trained"].append("sentiment")
     else:
         report["kept"].append("sentiment")
@@ -462,22 +490,7 @@ def train_all(
     else:
         report["kept"].append("agencies")
     # The impact head reads the relevance and sentiment models' outputs: fit it with the ones just saved.
-    relevance, _ = load("relevance", _where("relevance", out_dir))
-    sentiment, sentiment_meta = load("sentiment", _where("sentiment", out_dir))
-    docs = [prepare_item(gaz, item) for item, _ in sets.impact]
-    counts = features(docs)
-    bangkok = predict_relevance(relevance, counts)
-    questions = sentiment_questions(docs)
-    negative = np.asarray(predict_sentiment(sentiment, counts, questions, sentiment_meta.get("offsets"))) == "neg"
-    impact_rows = np.asarray(
-        [impact_features(d.signals, float(b), float(n)) for d, b, n in zip(docs, bangkok, negative, strict=True)]
-    )
-    save(
-        "impact",
-        fit_impact(impact_rows, [y for _, y in sets.impact]),
-        _base_meta(sets, ["devset"], decisions=len(decisions), n=len(impact_rows)),
-        out_dir,
-    )
+    refit_impact(sets, gaz, out_dir, len(decisions))
     report["trained"].append("impact")
     complete = all((out_dir / f"{name}.skops").exists() for name in ("relevance", "sentiment", "agencies"))
     if evaluate and data_dir is not None and complete:
