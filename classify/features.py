@@ -17,6 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from classify.wordscan import WordScan
+
 _BASE = np.uint64(0x100000001B3)  # odd multiplier of the polynomial hash (FNV prime)
 _MIX = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing: the top bits of h * _MIX are well spread
 _SEP = 0  # code point between documents: no n-gram crosses it
@@ -168,6 +170,8 @@ QUESTION_TAIL = 20  # characters at the end of a text (after trailing punctuatio
 QUESTION_WEIGHT = 0.3  # the cue columns' scale next to the l2-normalised TF-IDF row (3-fold CV: 0.3 > 0.5 > 1)
 _MARKS = "\u0e31\u0e34-\u0e3a\u0e47-\u0e4e"  # a cue followed by a vowel or tone mark is another word (ไหม้)
 _CUE_RES = [re.compile(re.escape(cue) + f"(?![{_MARKS}])") for cue in QUESTION_CUES]
+_CUES = list(enumerate(zip(QUESTION_CUES, _CUE_RES, strict=True)))
+_CUE_SCAN = WordScan(QUESTION_CUES)  # which cues occur at all, in one pass (the patterns then check the marks)
 _TRAILING = re.compile(r"[\s\W_]+$")
 N_QUESTION_FEATURES = 2 * len(QUESTION_CUES) + 2
 
@@ -188,9 +192,10 @@ def question_features(texts: Sequence[str]) -> sp.csr_matrix:
 
     for i, raw in enumerate(texts):
         text = raw.casefold()
-        end = _TRAILING.sub("", text)[-QUESTION_TAIL:]
-        for j, (cue, pattern) in enumerate(zip(QUESTION_CUES, _CUE_RES, strict=True)):
-            if cue in text and pattern.search(text):
+        present = _CUE_SCAN.occurring(text)
+        end = _TRAILING.sub("", text)[-QUESTION_TAIL:] if present else ""
+        for j, (cue, pattern) in _CUES if present else ():
+            if cue in present and pattern.search(text):
                 put(i, j)
                 if cue in end and pattern.search(end):
                     put(i, n + j)

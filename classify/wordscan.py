@@ -39,6 +39,12 @@ class WordScan:
             return []
         return [(last + 1 - len(word), word) for last, word in self._automaton.iter(text)]
 
+    def any_in(self, text: str) -> bool:
+        """Whether any of the words occurs in ``text``."""
+        if self._automaton is None or not text:
+            return False
+        return next(self._automaton.iter(text), None) is not None
+
     def occurring(self, text: str) -> set[str]:
         """The words that occur in ``text`` (anywhere, overlapping others or not)."""
         if self._automaton is None or not text:
