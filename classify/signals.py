@@ -7,6 +7,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from classify.places import Gazetteer, Places, fix_coordinates
@@ -125,6 +126,7 @@ def _affirmed(body: str, word: str) -> bool:
     return False
 
 
+@lru_cache(maxsize=4096)  # a feed or platform name: few distinct values, looked up once per document
 def source_kind(source: str | None) -> str:
     value = (source or "").casefold()
     if not value:
