@@ -84,7 +84,12 @@ def thai_normalize(text: str) -> str:
         text = _NEWLINES.sub("\n", text)
     text = text.strip()
     if not _MISORDER_SCAN.any_in(text) and text[:1] not in _DANGLING:
-        return text  # (also when the text has no Thai)
+        return text  # no rule can apply (nor when the text has no Thai)
+    return _thai_rules(text)
+
+
+def _thai_rules(text: str) -> str:
+    """The Thai rules of :func:`thai_normalize`, on text whose spaces and newlines are already single."""
     if not _THAI.search(text):
         return text
     text = _SPACE_BEFORE_MARK.sub(r"\1\2", text)
