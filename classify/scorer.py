@@ -17,7 +17,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.special import expit
 
-from bkkwatch.registry import Registry, shipped_registry
+from bkkwatch.registry import AgencyEntry, Registry, shipped_registry
 from classify.features import FeatureSpec, hashed_counts, question_features
 from classify.modelstore import ModelError, load
 from classify.places import Gazetteer, gazetteer, trie_pattern
@@ -244,6 +244,7 @@ class ModelScorer:
         self._agency_index = {code: i for i, code in enumerate(self.agency_codes)}
         self.sentiment_offsets = np.asarray(self.meta["sentiment"].get("offsets", [0.0] * 4), dtype=float)
         self._by_code = {e.code: e for e in self.registry.entries}
+        self._office_entries: dict[str, AgencyEntry | None] = {}
         self._agency_fast = _stack_one_vs_rest(self.models["agencies"])
         _widen_float16(self.models["sentiment"])
         for name in TEXT_MODELS:
@@ -327,6 +328,14 @@ class ModelScorer:
             )
         return [self.rank_agencies(doc, row, use_location) for doc, row in zip(docs, probs, strict=True)]
 
+    def _office_entry(self, office: str | None) -> AgencyEntry | None:
+        """The registry entry of a district office's name (``Registry.by_name`` reads every entry: cached)."""
+        if not office:
+            return None
+        if office not in self._office_entries:
+            self._office_entries[office] = self.registry.by_name(office)
+        return self._office_entries[office]
+
     def rank_agencies(self, doc: Prepared, row: np.ndarray, use_location: bool) -> list[dict[str, Any]]:
         """One document's top 5 from the model's probabilities (``row``), its location and its places."""
         sig = doc.signals
@@ -340,14 +349,12 @@ class ModelScorer:
         }
         text_districts = sig.places.district_names
         if located:
-            office = self.places.office_of(sig.districts[0])
-            entry = self.registry.by_name(office) if office else None
+            entry = self._office_entry(self.places.office_of(sig.districts[0]))
             if entry is not None:
                 scores[entry.code] = max(scores.get(entry.code, 0.0), 0.97)
         weights = sig.places.district_weights
         for rank, name in enumerate(text_districts[:3]):
-            office = self.places.office_of(name)
-            entry = self.registry.by_name(office) if office else None
+            entry = self._office_entry(self.places.office_of(name))
             if entry is None:
                 continue
             if any(h.strong and h.name == name for h in sig.places.districts):
@@ -462,11 +469,12 @@ class ModelScorer:
 
 def _widen_float16(model: Any) -> None:
     """A model's float16 arrays (stored small) as float32, once at load: every batch read them as float32
-    (``np.asarray(..., dtype=np.float32)``), which then costs nothing. The same values."""
+    (``np.asarray(..., dtype=np.float32)``), which then costs nothing; column-major, as the batches read
+    them transposed (``x @ w.T`` copies a transposed row-major array first). The same values."""
     if isinstance(model, dict):
         for key, value in model.items():
             if isinstance(value, np.ndarray) and value.dtype == np.float16:
-                model[key] = value.astype(np.float32)
+                model[key] = np.asfortranarray(value.astype(np.float32))
 
 
 def _stack_one_vs_rest(pipeline: Any) -> tuple[Any, _CompactWeights, np.ndarray] | None:
