@@ -13,7 +13,7 @@ import json
 import math
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -56,16 +56,26 @@ class Places:
     def district_weights(self) -> dict[str, float]:
         """How strongly the text points at each district: a named district, แขวง, station or market
         counts 1.5, a road or canal through n districts 1/n."""
+        return dict(self._weights)
+
+    @property
+    def district_names(self) -> list[str]:
+        """Districts, most mentioned (weighted) first."""
+        return list(self._names)
+
+    # Computed once (the signals, the model text and the agency ranking each read them); the properties
+    # above hand out copies.
+    @cached_property
+    def _weights(self) -> dict[str, float]:
         score: dict[str, float] = {}
         for hit in self.districts:
             score[hit.name] = score.get(hit.name, 0.0) + hit.weight * (1.5 if hit.strong else 1.0)
         return score
 
-    @property
-    def district_names(self) -> list[str]:
-        """Districts, most mentioned (weighted) first."""
-        score = self.district_weights
-        return sorted(score, key=lambda name: -score[name])
+    @cached_property
+    def _names(self) -> tuple[str, ...]:
+        score = self._weights
+        return tuple(sorted(score, key=lambda name: -score[name]))
 
     @property
     def landmarks(self) -> list[str]:
