@@ -117,8 +117,8 @@ def hashed_counts(texts: Sequence[str], spec: FeatureSpec, char_limits: Sequence
     # Each feature becomes one key, row << bits | column, counted at the end; int32 keys when they fit (a
     # batch of up to 2**(31 - bits) documents): sorting them is twice as fast. ``row_key``: each code
     # point's row part.
-    dtype = np.int32 if n_docs << spec.bits < 2**31 else np.int64
-    row_key = np.repeat(np.arange(n_docs, dtype=dtype) << spec.bits, lengths)
+    dtype: type = np.int32 if n_docs << spec.bits < 2**31 else np.int64
+    row_key = np.repeat(np.left_shift(np.arange(n_docs, dtype=dtype), spec.bits), lengths)
     keys: list[np.ndarray] = []
     # Words: maximal runs between spaces/separators.
     boundary = np.flatnonzero(codes <= 32)
