@@ -90,13 +90,14 @@ _FLOW_WORDS = (
     "หยุดนิ่ง",
     "คล่องตัว",
 )
+_FLOW_SET = frozenset(_FLOW_WORDS)
 _ROUNDUP_SOURCES = ("js100", "จส.100", "จส100", "สวพ.91", "สวพ91", "ทวิต")
 
 
 def is_roundup(body: str, lowered: str, present: set[str] | None = None) -> bool:
     """Whether a text is a traffic round-up (see above): several timed reports and traffic-flow words.
     ``present``: the words of :data:`_BODY_WORDS` that occur in ``body``, if already known."""
-    flow = sum(1 for w in _FLOW_WORDS if w in body) if present is None else len(present.intersection(_FLOW_WORDS))
+    flow = sum(1 for w in _FLOW_WORDS if w in body) if present is None else len(present & _FLOW_SET)
     if flow == 0:
         return False
     times = len(_ROUNDUP_TIME.findall(body, 0, 3000))
