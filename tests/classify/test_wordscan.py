@@ -109,3 +109,22 @@ def test_places_and_signals_read_through_the_automaton() -> None:
     assert "หลายครั้ง" in signals.lasting
     assert "PM2.5" in signals.problems  # matched case-insensitively
     assert read_signals(gaz, "ไม่มีผู้บาดเจ็บ").harms == []
+
+
+def test_cached_place_rankings_are_handed_out_as_copies() -> None:
+    found = gazetteer().find("น้ำท่วมเขตบางรัก และ สีลม ถนนสุขุมวิท")
+    names, weights = found.district_names, found.district_weights
+    assert names and names[0] == "บางรัก"
+    names.clear()
+    weights.clear()
+    assert found.district_names and found.district_weights  # the cached values are not the caller's
+
+
+def test_source_kinds_are_cached_within_a_bound() -> None:
+    from classify.signals import source_kind
+
+    assert source_kind("Traffy") == source_kind("traffy") == "complaint"
+    assert source_kind(None) == "unknown" and source_kind("somewhere") == "other"
+    for i in range(5000):
+        source_kind(f"feed-{i}")
+    assert source_kind.cache_info().currsize <= 4096
