@@ -115,6 +115,7 @@ _BMA = [(w, w.casefold()) for w in BMA_WORDS]
 _FLOOD_WORDS = ("น้ำท่วม", "ท่วมขัง", "ท่วมสูง")  # _FLOOD_NOW cannot match without one of them
 _BODY_WORDS = WordScan([*URGENT_WORDS, *POSITIVE_WORDS, *LASTING_WORDS, *_FLOW_WORDS, *_FLOOD_WORDS])
 _FOLDED_WORDS = WordScan([folded for _, folded in (*_PROBLEMS, *_BMA)])
+_ALL_WORDS = WordScan(_BODY_WORDS.words | _FOLDED_WORDS.words)
 
 
 def _affirmed(body: str, word: str) -> bool:
@@ -275,8 +276,11 @@ def read_signals(
             districts.insert(0, name)
             district_from = origin
     lowered = body.casefold()
-    present = _BODY_WORDS.occurring(body)
-    folded_present = _FOLDED_WORDS.occurring(lowered)
+    if lowered == body:  # (most Thai texts) one pass finds both lists; each is then read by membership
+        present = folded_present = _ALL_WORDS.occurring(body)
+    else:
+        present = _BODY_WORDS.occurring(body)
+        folded_present = _FOLDED_WORDS.occurring(lowered)
     harms = sorted({URGENT_WORDS[w] for w in URGENT_WORDS if w in present and _affirmed(body, w)}) if present else []
     if not present.isdisjoint(_FLOOD_WORDS) and _FLOOD_NOW.search(body):
         harms = sorted({*harms, "น้ำท่วมสูง"})

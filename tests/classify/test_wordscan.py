@@ -128,3 +128,14 @@ def test_source_kinds_are_cached_within_a_bound() -> None:
     for i in range(5000):
         source_kind(f"feed-{i}")
     assert source_kind.cache_info().currsize <= 4096
+
+
+def test_signals_of_a_text_without_capitals_come_from_one_pass() -> None:
+    """A text equal to its case-folded form is scanned once for both word lists (the same result)."""
+    text = "ขยะล้น ส่งกลิ่นเหม็น แจ้งสำนักงานเขตหลายครั้ง ยังไม่ได้แก้"
+    assert text == text.casefold()
+    signals = read_signals(gazetteer(), text)
+    assert signals.problems == ["ขยะ", "กลิ่นเหม็น", "ส่งกลิ่น"]
+    assert signals.bma_hits == ["สำนักงานเขต"]
+    assert signals.lasting == ["หลายครั้ง", "ยังไม่ได้"]
+    assert signals.harms == [] and not signals.roundup
