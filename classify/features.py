@@ -17,6 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from classify.wordscan import WordScan
+
 _BASE = np.uint64(0x100000001B3)  # odd multiplier of the polynomial hash (FNV prime)
 _MIX = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing: the top bits of h * _MIX are well spread
 _SEP = 0  # code point between documents: no n-gram crosses it
@@ -77,19 +79,24 @@ def _substring_hash(prefix: np.ndarray, powers: np.ndarray, start: np.ndarray, e
         return prefix[end] - prefix[start] * powers[end - start]
 
 
-def _bucket(hashes: np.ndarray, salt: int, bits: int) -> np.ndarray:
+def _bucket(hashes: np.ndarray, salt: int, bits: int, dtype: type = np.int64) -> np.ndarray:
     with np.errstate(over="ignore"):
         mixed = (hashes ^ np.uint64(salt)) * _MIX
-    return (mixed >> np.uint64(64 - bits)).astype(np.int64)
+    return (mixed >> np.uint64(64 - bits)).astype(dtype)
 
 
-def _count_matrix(rows: np.ndarray, cols: np.ndarray, n_rows: int, bits: int) -> sp.csr_matrix:
-    # int32 keys when they fit (a batch of up to 2**(31 - bits) documents): sorting them is twice as fast.
-    dtype = np.int32 if n_rows << bits < 2**31 else np.int64
-    keys: np.ndarray = np.left_shift(rows.astype(dtype), bits) | cols.astype(dtype)
-    keys, counts = np.unique(keys, return_counts=True)
+def _count_matrix(keys: np.ndarray, n_rows: int, bits: int) -> sp.csr_matrix:
+    """The counts of ``keys`` (row << bits | column; sorted in place) as a matrix, columns in order within
+    each row."""
+    keys.sort()  # np.unique(keys, return_counts=True), sorting in place
+    first = np.empty(len(keys), dtype=bool)
+    first[:1] = True
+    np.not_equal(keys[1:], keys[:-1], out=first[1:])
+    where = np.flatnonzero(first)
+    counts = np.diff(where, append=len(keys))
+    keys = keys[where]
     rows_sorted = keys >> bits
-    indptr = np.searchsorted(rows_sorted, np.arange(n_rows + 1, dtype=dtype))
+    indptr = np.searchsorted(rows_sorted, np.arange(n_rows + 1, dtype=keys.dtype))
     return sp.csr_matrix(
         (counts.astype(np.float32), (keys & ((1 << bits) - 1)).astype(np.int32), indptr.astype(np.int32)),
         shape=(n_rows, 1 << bits),
@@ -106,9 +113,13 @@ def hashed_counts(texts: Sequence[str], spec: FeatureSpec, char_limits: Sequence
         return sp.csr_matrix((0, 1 << spec.bits), dtype=np.float32)
     codes, starts = _codes(texts)
     prefix, powers = _prefix_hash(codes)
-    doc_of = np.repeat(np.arange(n_docs, dtype=np.int64), np.diff(np.append(starts, len(codes))))
-    rows: list[np.ndarray] = []
-    cols: list[np.ndarray] = []
+    lengths = np.diff(np.append(starts, len(codes)))
+    # Each feature becomes one key, row << bits | column, counted at the end; int32 keys when they fit (a
+    # batch of up to 2**(31 - bits) documents): sorting them is twice as fast. ``row_key``: each code
+    # point's row part.
+    dtype: type = np.int32 if n_docs << spec.bits < 2**31 else np.int64
+    row_key = np.repeat(np.left_shift(np.arange(n_docs, dtype=dtype), spec.bits), lengths)
+    keys: list[np.ndarray] = []
     # Words: maximal runs between spaces/separators.
     boundary = np.flatnonzero(codes <= 32)
     word_start = np.concatenate(([0], boundary[:-1] + 1))
@@ -116,34 +127,36 @@ def hashed_counts(texts: Sequence[str], spec: FeatureSpec, char_limits: Sequence
     keep = word_end > word_start
     ws, we = word_start[keep], word_end[keep]
     word_hash = _substring_hash(prefix, powers, ws, we)
-    word_doc = doc_of[ws]
+    word_row = row_key[ws]
     if spec.word_ngrams >= 1 and len(ws):
-        rows.append(word_doc)
-        cols.append(_bucket(word_hash, 1, spec.bits - 1))
+        keys.append(word_row | _bucket(word_hash, 1, spec.bits - 1, dtype))
     if spec.word_ngrams >= 2 and len(ws) > 1:
-        same = word_doc[1:] == word_doc[:-1]
+        same = word_row[1:] == word_row[:-1]
         with np.errstate(over="ignore"):
             pair = word_hash[:-1][same] * _MIX + word_hash[1:][same]
-        rows.append(word_doc[1:][same])
-        cols.append(_bucket(pair, 2, spec.bits - 1))
+        keys.append(word_row[1:][same] | _bucket(pair, 2, spec.bits - 1, dtype))
     low, high = spec.char_ngrams
     if low:
-        separators = np.concatenate(([0], np.cumsum(codes == _SEP)))
+        ends = codes == _SEP
         if char_limits is not None:  # positions past a text's limit end the n-grams like a separator
             limits = np.minimum(np.asarray(char_limits, dtype=np.int64), [len(t) for t in texts])
-            offset = np.arange(len(codes), dtype=np.int64) - np.repeat(starts, np.diff(np.append(starts, len(codes))))
-            beyond = offset >= limits[doc_of]
-            separators = np.concatenate(([0], np.cumsum((codes == _SEP) | beyond)))
+            offset = np.arange(len(codes), dtype=np.int64) - np.repeat(starts, lengths)
+            ends |= offset >= np.repeat(limits, lengths)
+        separators = np.concatenate(([0], np.cumsum(ends)))
         for n in range(low, high + 1):
-            start = np.arange(len(codes) - n + 1, dtype=np.int64)
-            ok = separators[start + n] == separators[start]
-            start = start[ok]
-            rows.append(doc_of[start])
-            hashes = _substring_hash(prefix, powers, start, start + n)
-            cols.append(_bucket(hashes, 100 + n, spec.bits - 1) + spec.char_start)
-    if not rows:
+            # The n-grams starting at 0 .. m-1 that cross no separator; their hashes (as _substring_hash,
+            # with slices for gathers: every n-gram has the same length).
+            m = max(len(codes) - n + 1, 0)
+            if m == 0:  # every text shorter than n
+                keys.append(np.zeros(0, dtype=dtype))
+                continue
+            ok = separators[n : n + m] == separators[:m]
+            with np.errstate(over="ignore"):
+                hashes = prefix[n : n + m][ok] - prefix[:m][ok] * powers[n]
+            keys.append(row_key[:m][ok] | (_bucket(hashes, 100 + n, spec.bits - 1, dtype) + spec.char_start))
+    if not keys:
         return sp.csr_matrix((n_docs, 1 << spec.bits), dtype=np.float32)
-    return _count_matrix(np.concatenate(rows), np.concatenate(cols), n_docs, spec.bits)
+    return _count_matrix(np.concatenate(keys), n_docs, spec.bits)
 
 
 # --- question cues (the sentiment model's "q" class) ---------------------------------------------------
@@ -168,6 +181,8 @@ QUESTION_TAIL = 20  # characters at the end of a text (after trailing punctuatio
 QUESTION_WEIGHT = 0.3  # the cue columns' scale next to the l2-normalised TF-IDF row (3-fold CV: 0.3 > 0.5 > 1)
 _MARKS = "\u0e31\u0e34-\u0e3a\u0e47-\u0e4e"  # a cue followed by a vowel or tone mark is another word (ไหม้)
 _CUE_RES = [re.compile(re.escape(cue) + f"(?![{_MARKS}])") for cue in QUESTION_CUES]
+_CUES = list(enumerate(zip(QUESTION_CUES, _CUE_RES, strict=True)))
+_CUE_SCAN = WordScan(QUESTION_CUES)  # which cues occur at all, in one pass (the patterns then check the marks)
 _TRAILING = re.compile(r"[\s\W_]+$")
 N_QUESTION_FEATURES = 2 * len(QUESTION_CUES) + 2
 
@@ -188,9 +203,10 @@ def question_features(texts: Sequence[str]) -> sp.csr_matrix:
 
     for i, raw in enumerate(texts):
         text = raw.casefold()
-        end = _TRAILING.sub("", text)[-QUESTION_TAIL:]
-        for j, (cue, pattern) in enumerate(zip(QUESTION_CUES, _CUE_RES, strict=True)):
-            if cue in text and pattern.search(text):
+        present = _CUE_SCAN.occurring(text)
+        end = _TRAILING.sub("", text)[-QUESTION_TAIL:] if present else ""
+        for j, (cue, pattern) in _CUES if present else ():
+            if cue in present and pattern.search(text):
                 put(i, j)
                 if cue in end and pattern.search(end):
                     put(i, n + j)

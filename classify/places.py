@@ -13,7 +13,7 @@ import json
 import math
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ import numpy as np
 import yaml
 
 from bkkwatch.registry import Registry, shipped_registry
+from classify.wordscan import WordScan, leftmost_longest
 
 # Province names that are also everyday words or parts of Bangkok names: only counted after จ./จังหวัด.
 _NEEDS_PREFIX_CHARS = 5
@@ -55,16 +56,26 @@ class Places:
     def district_weights(self) -> dict[str, float]:
         """How strongly the text points at each district: a named district, แขวง, station or market
         counts 1.5, a road or canal through n districts 1/n."""
+        return dict(self._weights)
+
+    @property
+    def district_names(self) -> list[str]:
+        """Districts, most mentioned (weighted) first."""
+        return list(self._names)
+
+    # Computed once (the signals, the model text and the agency ranking each read them); the properties
+    # above hand out copies.
+    @cached_property
+    def _weights(self) -> dict[str, float]:
         score: dict[str, float] = {}
         for hit in self.districts:
             score[hit.name] = score.get(hit.name, 0.0) + hit.weight * (1.5 if hit.strong else 1.0)
         return score
 
-    @property
-    def district_names(self) -> list[str]:
-        """Districts, most mentioned (weighted) first."""
-        score = self.district_weights
-        return sorted(score, key=lambda name: -score[name])
+    @cached_property
+    def _names(self) -> tuple[str, ...]:
+        score = self._weights
+        return tuple(sorted(score, key=lambda name: -score[name]))
 
     @property
     def landmarks(self) -> list[str]:
@@ -72,6 +83,8 @@ class Places:
 
 
 BANGKOK_WORDS = ("กรุงเทพมหานคร", "กรุงเทพฯ", "กรุงเทพ", "กทม", "bangkok", "bma", "เมืองหลวง", "เมืองกรุง")
+_BANGKOK_THAI = frozenset(w for w in BANGKOK_WORDS if not w.isascii())
+_PROVINCE_PREFIX_WORDS = frozenset(("จ.", "จังหวัด"))  # what _PROVINCE_PREFIX must start with
 # "กรุงเทพ" inside a company/hospital name (โรงพยาบาลกรุงเทพ…, ธนาคารกรุงเทพ) does not place an item in Bangkok.
 _BANGKOK_NAME_PREFIXES = ("โรงพยาบาล", "รพ.", "ธนาคาร", "มหาวิทยาลัย", "ม.", "ประกันภัย", "ดุสิต", "โตโยต้า")
 
@@ -157,14 +170,18 @@ class Gazetteer:
             bucket = self._forms.setdefault(form, [])
             if all(h.name != hit.name for h in bucket):
                 bucket.append(hit)
-        ordered = sorted(self._forms, key=len, reverse=True)
-        self._district_re = re.compile(trie_pattern(ordered)) if ordered else None
         others = [p["name_th"] for p in provinces if p.get("code") != "10"]
         plain = [n for n in others if len(n) >= _NEEDS_PREFIX_CHARS]
         prefixed = [n for n in others if len(n) < _NEEDS_PREFIX_CHARS]
         # Tries, not an alternation of 76 names (tried one by one at every position of every text).
         self._province_re = re.compile(f"{trie_pattern(plain)}|{_PROVINCE_PREFIX}(?:{trie_pattern(prefixed)})")
         self._bangkok_re = re.compile("|".join(re.escape(w) for w in BANGKOK_WORDS), re.IGNORECASE)
+        # One pass of an automaton finds the districts' forms (longest first, the matches of a regular
+        # expression ``trie_pattern(forms)``) and whether the two patterns above can match at all: most
+        # texts name no province and do not say Bangkok.
+        self._scan = WordScan([*self._forms, *plain, *prefixed, *_PROVINCE_PREFIX_WORDS, *_BANGKOK_THAI])
+        self._plain_provinces = frozenset(plain)
+        self._prefixed_provinces = frozenset(prefixed)
         self.centroids = {k: (float(v[0]), float(v[1])) for k, v in (centroids or {}).items() if k in self._office}
         self._centroid_arrays = (
             list(self.centroids),
@@ -180,25 +197,33 @@ class Gazetteer:
         return list(self._office)
 
     def find(self, text: str) -> Places:
+        occurrences = self._scan.occurrences(text)
+        present = {word for _, word in occurrences}
         provinces: dict[str, None] = {}
         province_spans: list[tuple[int, int]] = []
-        for match in self._province_re.finditer(text):
-            before = text[max(0, match.start() - 9) : match.start()].rstrip()
-            if before.endswith(_STREET_WORDS):
-                continue  # ถนนกำแพงเพชร, แยกนนทบุรี: Bangkok streets named after provinces
-            provinces.setdefault(re.sub(_PROVINCE_PREFIX, "", match.group(0)), None)
-            province_spans.append(match.span())
+        # The province pattern needs a long name, or จ./จังหวัด and a short name (else it cannot match).
+        if not present.isdisjoint(self._plain_provinces) or (
+            not present.isdisjoint(_PROVINCE_PREFIX_WORDS) and not present.isdisjoint(self._prefixed_provinces)
+        ):
+            for match in self._province_re.finditer(text):
+                before = text[max(0, match.start() - 9) : match.start()].rstrip()
+                if before.endswith(_STREET_WORDS):
+                    continue  # ถนนกำแพงเพชร, แยกนนทบุรี: Bangkok streets named after provinces
+                provinces.setdefault(re.sub(_PROVINCE_PREFIX, "", match.group(0)), None)
+                province_spans.append(match.span())
         hits: list[PlaceHit] = []
-        if self._district_re is not None:
-            for match in self._district_re.finditer(text):
-                if any(start < match.end() and match.start() < end for start, end in province_spans):
-                    continue  # inside a province's name: ศรีอยุธยา (a road) in พระนครศรีอยุธยา
-                bucket = self._forms[match.group(0)]
-                following = text[match.end() : match.end() + 3]
-                if bucket[0].name == "พระนคร" and following.startswith("ศรี"):
-                    continue  # พระนครศรีอยุธยา is a province
-                hits.extend(bucket)
+        for match_start, match_end, form in leftmost_longest(occurrences, self._forms):
+            bucket = self._forms[form]
+            if any(start < match_end and match_start < end for start, end in province_spans):
+                continue  # inside a province's name: ศรีอยุธยา (a road) in พระนครศรีอยุธยา
+            following = text[match_end : match_end + 3]
+            if bucket[0].name == "พระนคร" and following.startswith("ศรี"):
+                continue  # พระนครศรีอยุธยา is a province
+            hits.extend(bucket)
         bangkok: list[str] = []
+        # Bangkok's Thai words, or a b/B for the English ones (case-insensitive: no other letter folds to b).
+        if present.isdisjoint(_BANGKOK_THAI) and "b" not in text and "B" not in text:
+            return Places(hits, bangkok, list(provinces))
         for m in self._bangkok_re.finditer(text):
             before = text[max(0, m.start() - 10) : m.start()].rstrip()
             if before.endswith(_BANGKOK_NAME_PREFIXES) or text[m.end() : m.end() + 6].startswith(

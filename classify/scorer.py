@@ -17,13 +17,14 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.special import expit
 
-from bkkwatch.registry import Registry, shipped_registry
+from bkkwatch.registry import AgencyEntry, Registry, shipped_registry
 from classify.features import FeatureSpec, hashed_counts, question_features
 from classify.modelstore import ModelError, load
 from classify.places import Gazetteer, gazetteer, trie_pattern
 from classify.rules import PROBLEM_WORDS, ScoreResult
 from classify.signals import Signals, read_signals
 from classify.text import model_text, normalize
+from classify.wordscan import WordScan, leftmost_longest
 
 MODEL_NAMES = ("relevance", "sentiment", "impact", "agencies")
 TEXT_MODELS = ("relevance", "sentiment", "agencies")
@@ -194,7 +195,8 @@ def sentiment_questions(docs: Sequence[Prepared]) -> Any:
 
 
 def impact_features(signals: Signals, bangkok: float, negative: float) -> list[float]:
-    return [*signals.dense(), bangkok, negative, bangkok * signals.dense()[5]]
+    dense = signals.dense()
+    return [*dense, bangkok, negative, bangkok * dense[5]]
 
 
 def decide_level(sig: Signals, bangkok: float, impact: float) -> tuple[int, bool, float]:
@@ -242,7 +244,9 @@ class ModelScorer:
         self._agency_index = {code: i for i, code in enumerate(self.agency_codes)}
         self.sentiment_offsets = np.asarray(self.meta["sentiment"].get("offsets", [0.0] * 4), dtype=float)
         self._by_code = {e.code: e for e in self.registry.entries}
+        self._office_entries: dict[str, AgencyEntry | None] = {}
         self._agency_fast = _stack_one_vs_rest(self.models["agencies"])
+        _widen_float16(self.models["sentiment"])
         for name in TEXT_MODELS:
             if self.meta[name].get("features") != FEATURES.as_dict():
                 raise ModelError(
@@ -270,7 +274,8 @@ class ModelScorer:
             and not n.startswith("เขต")  # "เขตบางรัก" is a place; "สำนักงานเขตบางรัก" is the agency
         }
         self._bma_re = re.compile(trie_pattern(sorted(names, key=len, reverse=True)))
-        self._topic_re = re.compile(trie_pattern(sorted(self._topic_words, key=len, reverse=True)))
+        # The topic words a text names: the matches of trie_pattern(words), longest first, in one pass.
+        self._topic_scan = WordScan(self._topic_words)
 
     # --- preparing one document -------------------------------------------------------------------
     def prepare(
@@ -323,6 +328,14 @@ class ModelScorer:
             )
         return [self.rank_agencies(doc, row, use_location) for doc, row in zip(docs, probs, strict=True)]
 
+    def _office_entry(self, office: str | None) -> AgencyEntry | None:
+        """The registry entry of a district office's name (``Registry.by_name`` reads every entry: cached)."""
+        if not office:
+            return None
+        if office not in self._office_entries:
+            self._office_entries[office] = self.registry.by_name(office)
+        return self._office_entries[office]
+
     def rank_agencies(self, doc: Prepared, row: np.ndarray, use_location: bool) -> list[dict[str, Any]]:
         """One document's top 5 from the model's probabilities (``row``), its location and its places."""
         sig = doc.signals
@@ -336,14 +349,12 @@ class ModelScorer:
         }
         text_districts = sig.places.district_names
         if located:
-            office = self.places.office_of(sig.districts[0])
-            entry = self.registry.by_name(office) if office else None
+            entry = self._office_entry(self.places.office_of(sig.districts[0]))
             if entry is not None:
                 scores[entry.code] = max(scores.get(entry.code, 0.0), 0.97)
         weights = sig.places.district_weights
         for rank, name in enumerate(text_districts[:3]):
-            office = self.places.office_of(name)
-            entry = self.registry.by_name(office) if office else None
+            entry = self._office_entry(self.places.office_of(name))
             if entry is None:
                 continue
             if any(h.strong and h.name == name for h in sig.places.districts):
@@ -356,7 +367,8 @@ class ModelScorer:
             scores[entry.code] = max(scores.get(entry.code, 0.0), prior)
         # The registry's topic words (น้ำท่วม → drainage, ไฟจราจร → traffic): a floor under the model.
         hits: dict[str, int] = {}
-        for word in sorted(set(self._topic_re.findall(doc.body))):  # sorted: ties rank the same in every run
+        topic_found = {word for _, _, word in leftmost_longest(self._topic_scan.occurrences(doc.body))}
+        for word in sorted(topic_found):  # sorted: ties rank the same in every run
             for code in self._topic_words[word]:
                 hits[code] = hits.get(code, 0) + 1
         for code, n in hits.items():
@@ -453,6 +465,16 @@ class ModelScorer:
             parts.append("ไม่น่าเกี่ยวกับ กทม.")
         parts = list(dict.fromkeys(parts))
         return " · ".join(parts) if parts else "ไม่พบสัญญาณเกี่ยวกับ กทม."
+
+
+def _widen_float16(model: Any) -> None:
+    """A model's float16 arrays (stored small) as float32, once at load: every batch read them as float32
+    (``np.asarray(..., dtype=np.float32)``), which then costs nothing; column-major, as the batches read
+    them transposed (``x @ w.T`` copies a transposed row-major array first). The same values."""
+    if isinstance(model, dict):
+        for key, value in model.items():
+            if isinstance(value, np.ndarray) and value.dtype == np.float16:
+                model[key] = np.asfortranarray(value.astype(np.float32))
 
 
 def _stack_one_vs_rest(pipeline: Any) -> tuple[Any, _CompactWeights, np.ndarray] | None:

@@ -7,10 +7,12 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from classify.places import Gazetteer, Places, fix_coordinates
 from classify.rules import BMA_WORDS, POSITIVE_WORDS, PROBLEM_WORDS, URGENT_WORDS
+from classify.wordscan import WordScan
 
 # Complaints that have lasted or repeat (RUBRIC.md impact 2).
 LASTING_WORDS = (
@@ -88,12 +90,14 @@ _FLOW_WORDS = (
     "หยุดนิ่ง",
     "คล่องตัว",
 )
+_FLOW_SET = frozenset(_FLOW_WORDS)
 _ROUNDUP_SOURCES = ("js100", "จส.100", "จส100", "สวพ.91", "สวพ91", "ทวิต")
 
 
-def is_roundup(body: str, lowered: str) -> bool:
-    """Whether a text is a traffic round-up (see above): several timed reports and traffic-flow words."""
-    flow = sum(1 for w in _FLOW_WORDS if w in body)
+def is_roundup(body: str, lowered: str, present: set[str] | None = None) -> bool:
+    """Whether a text is a traffic round-up (see above): several timed reports and traffic-flow words.
+    ``present``: the words of :data:`_BODY_WORDS` that occur in ``body``, if already known."""
+    flow = sum(1 for w in _FLOW_WORDS if w in body) if present is None else len(present & _FLOW_SET)
     if flow == 0:
         return False
     times = len(_ROUNDUP_TIME.findall(body, 0, 3000))
@@ -106,6 +110,12 @@ _NEGATION = re.compile(r"(?:ไม่|ไม่มี|ไม่พบ|ยัง�
 
 _PROBLEMS = [(w, w.casefold()) for w in PROBLEM_WORDS]
 _BMA = [(w, w.casefold()) for w in BMA_WORDS]
+# Every fixed word the signals look for, found by one automaton pass over the body (case-sensitive lists)
+# and one over its case-folded form (the problem and BMA words), rather than one ``in`` per word.
+_FLOOD_WORDS = ("น้ำท่วม", "ท่วมขัง", "ท่วมสูง")  # _FLOOD_NOW cannot match without one of them
+_BODY_WORDS = WordScan([*URGENT_WORDS, *POSITIVE_WORDS, *LASTING_WORDS, *_FLOW_WORDS, *_FLOOD_WORDS])
+_FOLDED_WORDS = WordScan([folded for _, folded in (*_PROBLEMS, *_BMA)])
+_ALL_WORDS = WordScan(_BODY_WORDS.words | _FOLDED_WORDS.words)
 
 
 def _affirmed(body: str, word: str) -> bool:
@@ -118,6 +128,7 @@ def _affirmed(body: str, word: str) -> bool:
     return False
 
 
+@lru_cache(maxsize=4096)  # a feed or platform name: few distinct values, looked up once per document
 def source_kind(source: str | None) -> str:
     value = (source or "").casefold()
     if not value:
@@ -265,22 +276,27 @@ def read_signals(
             districts.insert(0, name)
             district_from = origin
     lowered = body.casefold()
-    harms = sorted({URGENT_WORDS[w] for w in URGENT_WORDS if w in body and _affirmed(body, w)})
-    if _FLOOD_NOW.search(body):
+    if lowered == body:  # (most Thai texts) one pass finds both lists; each is then read by membership
+        present = folded_present = _ALL_WORDS.occurring(body)
+    else:
+        present = _BODY_WORDS.occurring(body)
+        folded_present = _FOLDED_WORDS.occurring(lowered)
+    harms = sorted({URGENT_WORDS[w] for w in URGENT_WORDS if w in present and _affirmed(body, w)}) if present else []
+    if not present.isdisjoint(_FLOOD_WORDS) and _FLOOD_NOW.search(body):
         harms = sorted({*harms, "น้ำท่วมสูง"})
     engagement = engagement or {}
     return Signals(
         places=found,
         districts=districts,
         district_from=district_from,
-        problems=[w for w, folded in _PROBLEMS if folded in lowered],
+        problems=[w for w, folded in _PROBLEMS if folded in folded_present] if folded_present else [],
         harms=harms,
-        bma_hits=[w for w, folded in _BMA if folded in lowered],
-        positives=[w for w in POSITIVE_WORDS if w in body],
-        lasting=[w for w in LASTING_WORDS if w in body],
+        bma_hits=[w for w, folded in _BMA if folded in folded_present] if folded_present else [],
+        positives=[w for w in POSITIVE_WORDS if w in present] if present else [],
+        lasting=[w for w in LASTING_WORDS if w in present] if present else [],
         source=source_kind(source),
         likes=_int(engagement.get("likes")),
         shares=_int(engagement.get("shares")),
         comments=_int(engagement.get("comments")),
-        roundup=is_roundup(body, lowered),
+        roundup=is_roundup(body, lowered, present),
     )

@@ -11,6 +11,9 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
+from itertools import pairwise
+
+from classify.wordscan import WordScan
 
 _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
@@ -56,12 +59,37 @@ _NO_REPEAT = re.compile(f"([{_FOLLOW}{_LEAD}{_ABOVE}{_BELOW}\u0e3a\u0e4c\u0e4d\u
 _TONE_RUN = re.compile(f"[{_TONES}]{{2,}}")
 _DANGLING_START = re.compile(f"^[{_DANGLING}]+")
 _DANGLING_AFTER_SPACE = re.compile(f" +[{_DANGLING}]+")
+# Correctly typed Thai meets none of the rules below: each needs one of these short strings (once the
+# spaces are single): a tone or ์ or a following vowel before a mark (misordered marks, a run of tones),
+# the same vowel or sign twice (with a space between or not), a space before a mark, ◌ํ or ๅ. One pass of
+# an automaton looks for them all; a text with none of them (and no mark at its start) is left as it is.
+_MISORDER_SCAN = WordScan(
+    [
+        *(a + b for a in _TONES + "\u0e4c" + _FOLLOW for b in _ABOVE + _BELOW + _TONES),
+        *(c + c for c in _FOLLOW + _LEAD + _ABOVE + _BELOW + "\u0e3a\u0e4c\u0e4d\u0e4e"),
+        *(c + " " + c for c in _FOLLOW + _LEAD + _ABOVE + _BELOW + "\u0e3a\u0e4c\u0e4d\u0e4e"),
+        *(" " + c for c in _DANGLING),
+        "\u0e4d",
+        "\u0e45",
+    ]
+)
 
 
 def thai_normalize(text: str) -> str:
     """pythainlp.util.normalize, the same rules with precompiled patterns (see above)."""
     text = text.replace("\u200b", "").replace("\u200c", "")
-    text = _NEWLINES.sub("\n", _DUP_SPACES.sub(" ", text)).strip()
+    if "  " in text:
+        text = _DUP_SPACES.sub(" ", text)
+    if " \n" in text or "\n " in text or "\n\n" in text:
+        text = _NEWLINES.sub("\n", text)
+    text = text.strip()
+    if not _MISORDER_SCAN.any_in(text) and text[:1] not in _DANGLING:
+        return text  # no rule can apply (nor when the text has no Thai)
+    return _thai_rules(text)
+
+
+def _thai_rules(text: str) -> str:
+    """The Thai rules of :func:`thai_normalize`, on text whose spaces and newlines are already single."""
     if not _THAI.search(text):
         return text
     text = _SPACE_BEFORE_MARK.sub(r"\1\2", text)
@@ -86,17 +114,36 @@ def normalize(text: str) -> str:
         text = text.translate(_THAI_DIGITS)
     text = thai_normalize(text)
     text = _REPEATS.sub(r"\1\1", text)
-    lines = (_SPACES.sub(" ", line).strip() for line in text.splitlines())
+    if "  " in text or "\t" in text or "\u00a0" in text or "\u3000" in text:
+        lines = (_SPACES.sub(" ", line).strip() for line in text.splitlines())
+    else:  # no run of spaces to shorten
+        lines = (line.strip() for line in text.splitlines())
     return "\n".join(line for line in lines if line)
 
 
 _NOISE = re.compile("|".join(p.pattern for p in (_URL, _EMOJI, _THAI_REPEAT_MARK, _MODEL_DROP)), re.IGNORECASE)
 _THAI_DIGIT = re.compile("[๐-๙]")
+# _NOISE without its URLs: runs of emoji, of ๆ and of markup, each run one match. A character class is
+# found by a fast scan where the alternation is tried at every position; its matches are then told apart.
+_NOISE_CHARS = re.compile("[" + "".join(p.pattern[1:-2] for p in (_EMOJI, _MODEL_DROP)) + "ๆ]+")
+_MARKUP = frozenset("\"'“”‘’()[]{}<>|#*_=~^`")  # the characters of _MODEL_DROP
+
+
+def _noise_runs(match: re.Match[str]) -> str:
+    """One space for each run of one kind (emoji, ๆ, markup) in a run of noise characters, as _NOISE."""
+    run = match.group(0)
+    if len(run) == 1:
+        return " "
+    kinds = [("m" if c == "ๆ" else "d" if c in _MARKUP else "e") for c in run]
+    return " " * (1 + sum(1 for a, b in pairwise(kinds) if a != b))
 
 
 def strip_noise(text: str) -> str:
     """Normalised text without URLs, emoji and markup punctuation (what the models read)."""
-    return _NOISE.sub(" ", text)
+    if "://" in text or (("w" in text or "W" in text) and "www." in text.lower()):
+        return _NOISE.sub(" ", text)
+    # No URL: the same as _NOISE.sub, which replaces each run of emoji, of ๆ or of markup by a space.
+    return _NOISE_CHARS.sub(_noise_runs, text)
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,141 @@
+"""The one-pass word search (classify/wordscan.py) and the fast paths built on it give what the regular
+expressions and ``word in text`` loops they replace gave, on random text made to hit the corner cases
+(overlapping words, words that are prefixes of others, misordered Thai marks, URLs next to emoji)."""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+
+from classify.places import gazetteer, trie_pattern
+from classify.signals import read_signals
+from classify.text import _NOISE, _thai_rules, strip_noise, thai_normalize
+from classify.wordscan import WordScan, leftmost_longest
+
+WORDS = ["ab", "abc", "abcd", "bc", "b", "cab", "dd", "ca", "ท่วม", "น้ำท่วม", "น้ำ", "ท่วมขัง"]
+LETTERS = ["a", "b", "c", "d", " ", "น้ำ", "ท่วม", "ขัง", "x"]
+
+
+def _random_texts(alphabet: list[str], count: int, longest: int, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    return ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, longest))) for _ in range(count)]
+
+
+def test_occurring_is_every_word_in_the_text() -> None:
+    scan = WordScan(WORDS)
+    for text in _random_texts(LETTERS, 3000, 12, seed=1):
+        assert scan.occurring(text) == {w for w in WORDS if w in text}
+        assert scan.any_in(text) == any(w in text for w in WORDS)
+
+
+def test_leftmost_longest_is_what_the_trie_pattern_finds() -> None:
+    scan = WordScan(WORDS)
+    pattern = re.compile(trie_pattern(sorted(WORDS, key=len, reverse=True)))
+    among = {"ab", "abcd", "b", "ท่วม", "น้ำ"}
+    pattern_among = re.compile(trie_pattern(sorted(among, key=len, reverse=True)))
+    for text in _random_texts(LETTERS, 3000, 12, seed=2):
+        expected = [(m.start(), m.end(), m.group(0)) for m in pattern.finditer(text)]
+        assert leftmost_longest(scan.occurrences(text)) == expected
+        expected_among = [(m.start(), m.end(), m.group(0)) for m in pattern_among.finditer(text)]
+        assert leftmost_longest(scan.occurrences(text), among) == expected_among
+
+
+def test_no_words_find_nothing() -> None:
+    scan = WordScan([])
+    assert scan.occurring("abc") == set()
+    assert scan.occurrences("abc") == []
+    assert not scan.any_in("abc")
+    assert not WordScan(["ab"]).any_in("")
+
+
+THAI_PIECES = [
+    *"กขคงจนมยรลวสหอะาำิีึืุูเแโใไั่้๊๋็์ํๅๆฤฦ",
+    " ",
+    "  ",
+    "\n",
+    " \n",
+    "\u200b",
+    "เเ",
+    "\u0e4d\u0e32",
+    "ab",
+]
+
+
+def test_thai_normalize_skips_its_rules_only_when_none_applies() -> None:
+    """The automaton's pre-check never skips a text that one of the rules would change."""
+    for text in _random_texts(THAI_PIECES, 20000, 14, seed=3):
+        spaced = re.sub("[ \n]*\n[ \n]*", "\n", re.sub(" {2,}", " ", text.replace("\u200b", ""))).strip()
+        assert thai_normalize(text) == _thai_rules(spaced), repr(text)
+
+
+NOISE_PIECES = [
+    "ก",
+    "a",
+    " ",
+    "ๆ",
+    "ๆๆ",
+    "😀",
+    "😂😂",
+    "\ufe0f",
+    "(",
+    ")",
+    "'",
+    "#",
+    "_",
+    "“",
+    "http://a.b/c_d",
+    "WwW.x",
+]
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_strip_noise_is_the_one_pattern(seed: int) -> None:
+    for text in _random_texts(NOISE_PIECES, 5000, 10, seed=seed):
+        assert strip_noise(text) == _NOISE.sub(" ", text), repr(text)
+
+
+def test_places_and_signals_read_through_the_automaton() -> None:
+    gaz = gazetteer()
+    found = gaz.find("ไฟไหม้ที่เขตบางรัก ใกล้สยาม ไม่ใช่ จ.ตาก แต่ BANGKOK")
+    assert "บางรัก" in found.district_names
+    assert found.other_provinces == ["ตาก"]
+    assert found.bangkok_mentions == ["BANGKOK"]
+    assert gaz.find("ไปเที่ยวตากอากาศกันเลย").other_provinces == []  # a short name needs จ./จังหวัด
+    assert gaz.find("แม่น้ำเจ้าพระยา ที่พระนครศรีอยุธยา").other_provinces == ["พระนครศรีอยุธยา"]
+    signals = read_signals(gaz, "น้ำท่วมขังสูง 30 ซม. ถนนพัง ร้องเรียนหลายครั้ง PM2.5 สูง")
+    assert "น้ำท่วมสูง" in signals.harms
+    assert "หลายครั้ง" in signals.lasting
+    assert "PM2.5" in signals.problems  # matched case-insensitively
+    assert read_signals(gaz, "ไม่มีผู้บาดเจ็บ").harms == []
+
+
+def test_cached_place_rankings_are_handed_out_as_copies() -> None:
+    found = gazetteer().find("น้ำท่วมเขตบางรัก และ สีลม ถนนสุขุมวิท")
+    names, weights = found.district_names, found.district_weights
+    assert names and names[0] == "บางรัก"
+    names.clear()
+    weights.clear()
+    assert found.district_names and found.district_weights  # the cached values are not the caller's
+
+
+def test_source_kinds_are_cached_within_a_bound() -> None:
+    from classify.signals import source_kind
+
+    assert source_kind("Traffy") == source_kind("traffy") == "complaint"
+    assert source_kind(None) == "unknown" and source_kind("somewhere") == "other"
+    for i in range(5000):
+        source_kind(f"feed-{i}")
+    assert source_kind.cache_info().currsize <= 4096
+
+
+def test_signals_of_a_text_without_capitals_come_from_one_pass() -> None:
+    """A text equal to its case-folded form is scanned once for both word lists (the same result)."""
+    text = "ขยะล้น ส่งกลิ่นเหม็น แจ้งสำนักงานเขตหลายครั้ง ยังไม่ได้แก้"
+    assert text == text.casefold()
+    signals = read_signals(gazetteer(), text)
+    assert signals.problems == ["ขยะ", "กลิ่นเหม็น", "ส่งกลิ่น"]
+    assert signals.bma_hits == ["สำนักงานเขต"]
+    assert signals.lasting == ["หลายครั้ง", "ยังไม่ได้"]
+    assert signals.harms == [] and not signals.roundup
