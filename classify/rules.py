@@ -126,6 +126,14 @@ BMA_WORDS = (
 )
 
 
+def count(value: Any) -> int:
+    """An engagement figure as a non-negative int; anything unreadable ("x", None, -3) counts 0."""
+    try:
+        return max(0, int(value or 0))
+    except (TypeError, ValueError):
+        return 0
+
+
 @dataclass
 class ScoreResult:
     bangkok: float
@@ -186,9 +194,9 @@ class RuleScorer:
         problems = [w for w in PROBLEM_WORDS if w.casefold() in lowered]
         harms = sorted({URGENT_WORDS[w] for w in URGENT_WORDS if w in body})
         engagement = engagement or {}
-        shares = int(engagement.get("shares") or 0)
-        comments = int(engagement.get("comments") or 0)
-        likes = int(engagement.get("likes") or 0)
+        shares = count(engagement.get("shares"))
+        comments = count(engagement.get("comments"))
+        likes = count(engagement.get("likes"))
         spreading = shares >= 300 or comments >= 150 or likes >= 2000
         viral = shares >= 3000 or comments >= 1500
 
@@ -280,7 +288,7 @@ class RuleScorer:
         if viral:
             parts.append("กำลังเป็นไวรัล")
         elif spreading:
-            parts.append("ยอดแชร์สูง" if int(engagement.get("shares") or 0) >= 300 else "มีผู้แสดงความเห็นมาก")
+            parts.append("ยอดแชร์สูง" if count(engagement.get("shares")) >= 300 else "มีผู้แสดงความเห็นมาก")
         if found.other_provinces:
             parts.append("จังหวัดอื่น: " + ", ".join(found.other_provinces[:2]))
         return " · ".join(parts) if parts else "ไม่พบสัญญาณเกี่ยวกับ กทม."

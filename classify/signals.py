@@ -11,7 +11,7 @@ from functools import lru_cache
 from typing import Any
 
 from classify.places import Gazetteer, Places, fix_coordinates
-from classify.rules import BMA_WORDS, POSITIVE_WORDS, PROBLEM_WORDS, URGENT_WORDS
+from classify.rules import BMA_WORDS, POSITIVE_WORDS, PROBLEM_WORDS, URGENT_WORDS, count
 from classify.wordscan import WordScan
 
 # Complaints that have lasted or repeat (RUBRIC.md impact 2).
@@ -137,13 +137,6 @@ def source_kind(source: str | None) -> str:
         if any(n in value for n in needles):
             return kind
     return "other"
-
-
-def _int(value: Any) -> int:
-    try:
-        return max(0, int(value or 0))
-    except (TypeError, ValueError):
-        return 0
 
 
 @dataclass
@@ -295,8 +288,8 @@ def read_signals(
         positives=[w for w in POSITIVE_WORDS if w in present] if present else [],
         lasting=[w for w in LASTING_WORDS if w in present] if present else [],
         source=source_kind(source),
-        likes=_int(engagement.get("likes")),
-        shares=_int(engagement.get("shares")),
-        comments=_int(engagement.get("comments")),
+        likes=count(engagement.get("likes")),
+        shares=count(engagement.get("shares")),
+        comments=count(engagement.get("comments")),
         roundup=is_roundup(body, lowered, present),
     )

@@ -63,3 +63,13 @@ def test_thai_digits_and_zero_width_are_normalised() -> None:
     plain = RuleScorer().score("น้ำท่วมขัง เขตบางรัก ๒ วัน")
     odd = RuleScorer().score("น้ำ\u200bท่วมขัง เขต\u200bบางรัก 2 วัน")
     assert plain.as_dict() == odd.as_dict()
+
+
+def test_unreadable_engagement_counts_zero() -> None:
+    # Engagement comes from scraped pages and outside APIs: "x", "1.2K" or a negative figure must not stop
+    # the scorer (it used to raise ValueError on int("x")); readable figures in the same object still count.
+    plain = RuleScorer().score(SINKHOLE)
+    odd = RuleScorer().score(SINKHOLE, engagement={"comments": "x", "likes": "1.2K", "shares": -5})
+    assert odd.impact == plain.impact and odd.level == plain.level
+    spread = RuleScorer().score(SINKHOLE, engagement={"comments": "x", "shares": "5000"})
+    assert spread.impact > plain.impact
