@@ -94,6 +94,38 @@ def test_location_puts_the_district_office_first(scorer: ModelScorer) -> None:
     assert swapped.agencies[0]["name"] == "สำนักงานเขตจตุจักร" and swapped.places == ["จตุจักร"]
 
 
+@pytest.mark.parametrize(
+    ("text", "office"),
+    [
+        ("ฝาท่อชำรุด ซอยสายลม 3", "สำนักงานเขตพญาไท"),
+        ("ไฟฟ้าส่องสว่างในซอยสุภาพงษ์ 1 ดับหลายจุด มืดมาก", "สำนักงานเขตพระโขนง"),
+        ("ทางเท้าชำรุดหน้าคอนโดไอวี่ริเวอร์ เดินลำบาก", "สำนักงานเขตบางคอแหลม"),
+    ],
+)
+def test_a_soi_or_condo_the_gazetteer_does_not_know_still_ranks_its_district_office(
+    scorer: ModelScorer, text: str, office: str
+) -> None:
+    """Issue 6: from the text alone, the district model knows which district a soi or condo belongs to
+    (names that Traffy complaints of the train split give with their district)."""
+    doc = scorer.prepare(text, source="traffy")
+    assert doc.signals.places.district_names == []  # no district, road or landmark the gazetteer knows
+    names = [a["name"] for a in scorer.agency_scores([doc], use_location=False)[0]]
+    assert office in names[:3]
+
+
+def test_district_guesses_give_way_to_a_named_place_and_to_the_location(scorer: ModelScorer) -> None:
+    assert scorer.district_model is not None
+    named = scorer.prepare("ฝาท่อชำรุด ซอยสายลม 3 เขตบางแค", source="traffy")
+    located = scorer.prepare("ฝาท่อชำรุด ซอยสายลม 3", source="traffy", district="บางแค")
+    counts = scorer.counts([named, located])
+    from classify.scorer import _weighted
+
+    weighted = _weighted(scorer.models["agencies"], counts)
+    assert scorer.district_guesses([named, located], weighted, use_location=True) == [None, None]
+    for doc in (named, located):
+        assert scorer.agency_scores([doc])[0][0]["name"] == "สำนักงานเขตบางแค"
+
+
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(ROOT / ".venv" / "bin" / "bkkwatch"), *args],
