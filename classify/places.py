@@ -110,6 +110,21 @@ def trie_pattern(words: list[str]) -> str:
     return build(trie)
 
 
+_ABBREVIATED = (("ถนน", "ถ."), ("ซอย", "ซ."))
+
+
+def _written_forms(names: list[str]) -> list[str]:
+    """A road's or soi's name as people write it: ถนนจันทน์ also as ถ.จันทน์, ถ. จันทน์ and ถนน จันทน์
+    (Traffy complaints write all four), ซอยลาซาล also as ซ.ลาซาล."""
+    out = list(names)
+    for name in names:
+        for word, short in _ABBREVIATED:
+            if name.startswith(word) and len(name) > len(word) + 1 and name[len(word)] != " ":
+                rest = name[len(word) :]
+                out += [f"{word} {rest}", f"{short}{rest}", f"{short} {rest}"]
+    return list(dict.fromkeys(out))
+
+
 def _load_places(path: Path) -> dict[str, Any]:
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     if not isinstance(raw, dict):
@@ -153,7 +168,7 @@ class Gazetteer:
             if len(districts) != len(item.get("districts") or []):
                 raise ValueError(f"places.yaml: {item.get('name')!r} names an unknown district")
             weight = 1.0 / len(districts)
-            for surface in (item["name"], *(item.get("aliases") or [])):
+            for surface in _written_forms([item["name"], *(item.get("aliases") or [])]):
                 for rank, bare in enumerate(districts):
                     hit = PlaceHit(
                         bare,

@@ -45,6 +45,16 @@ PRIOR_NAMED = 0.75
 PRIOR_WEAK = 0.25
 PRIOR_WEAK_SLOPE = 0.3
 PRIOR_OTHER_PENALTY = 0.3
+# Text-only district guesses (issue 6): when neither the item's location nor a place in its text gives a
+# district, the district model (the shared counts of Traffy complaints → their district: soi, road, village,
+# condo names, and the wording of people who report often from one district) proposes its two likeliest
+# districts at PRIOR_GUESS_SCALE x its probability, at most PRIOR_GUESS_MAX: below a named place, usually
+# below the topic agencies. Set on a validation slice of the Traffy train split (20% by ticket id, models
+# fitted on the rest as classify/train.py fits them): hit@3 from text without guesses 0.6643; scale 1.0
+# 0.6643, 1.5 0.6679, 2.0 0.675, 2.5 0.675, 3.0 0.6661, 4.0 0.6607 (n 2, max 0.3; max 0.45/0.6 the same).
+PRIOR_GUESS_SCALE = 2.0
+PRIOR_GUESS_MAX = 0.3
+PRIOR_GUESS_N = 2
 TOPIC_WORD_BASE = 0.35
 TOPIC_WORD_MAX = 0.6
 _PEOPLE_HURT = {"มีผู้บาดเจ็บ", "มีผู้เสียชีวิต"}
@@ -245,6 +255,13 @@ class ModelScorer:
         self.sentiment_offsets = np.asarray(self.meta["sentiment"].get("offsets", [0.0] * 4), dtype=float)
         self._by_code = {e.code: e for e in self.registry.entries}
         self._office_entries: dict[str, AgencyEntry | None] = {}
+        agencies = self.models["agencies"]
+        # The agencies file holds the topic model and, since issue 6, the text → district model beside it.
+        self.district_model: dict[str, Any] | None = None
+        if isinstance(agencies, dict):
+            self.models["agencies"] = agencies["topic"]
+            self.district_model = agencies.get("districts")
+        self._district_weights = _district_weights(self.district_model) if self.district_model is not None else None
         self._agency_fast = _stack_one_vs_rest(self.models["agencies"])
         _widen_float16(self.models["sentiment"])
         for name in TEXT_MODELS:
@@ -317,16 +334,19 @@ class ModelScorer:
         self, docs: Sequence[Prepared], use_location: bool = True, counts: Any = None
     ) -> list[list[dict[str, Any]]]:
         """Top 5 agencies per document: the topic model's probabilities, the district office of the item's
-        location (field or coordinates) and of the places the text names."""
+        location (field or coordinates) and of the places the text names, else the district model's guesses."""
         counts = self.counts(docs) if counts is None else counts
+        weighted = _weighted(self.models["agencies"], counts)
         if self._agency_fast is not None:  # one sparse product instead of one per agency
             _, weights, intercepts = self._agency_fast
-            probs = expit(_weighted(self.models["agencies"], counts) @ weights + intercepts)
+            probs = expit(weighted @ weights + intercepts)
         else:
-            probs = np.asarray(
-                self.models["agencies"].named_steps["model"].predict_proba(_weighted(self.models["agencies"], counts))
-            )
-        return [self.rank_agencies(doc, row, use_location) for doc, row in zip(docs, probs, strict=True)]
+            probs = np.asarray(self.models["agencies"].named_steps["model"].predict_proba(weighted))
+        guesses = self.district_guesses(docs, weighted, use_location)
+        return [
+            self.rank_agencies(doc, row, use_location, guess)
+            for doc, row, guess in zip(docs, probs, guesses, strict=True)
+        ]
 
     def _office_entry(self, office: str | None) -> AgencyEntry | None:
         """The registry entry of a district office's name (``Registry.by_name`` reads every entry: cached)."""
@@ -336,7 +356,31 @@ class ModelScorer:
             self._office_entries[office] = self.registry.by_name(office)
         return self._office_entries[office]
 
-    def rank_agencies(self, doc: Prepared, row: np.ndarray, use_location: bool) -> list[dict[str, Any]]:
+    def district_guesses(self, docs: Sequence[Prepared], weighted: Any, use_location: bool) -> list[np.ndarray | None]:
+        """The district model's probabilities (over ``district_model["districts"]``) for the documents whose
+        district neither their location nor a place in their text gives, None for the others; ``weighted``:
+        the documents' counts weighted by the topic model's TF-IDF step."""
+        need = [
+            i
+            for i, d in enumerate(docs)
+            if not (use_location and d.signals.district_from in ("field", "coordinates"))
+            and not d.signals.places.district_names
+        ]
+        out: list[np.ndarray | None] = [None] * len(docs)
+        if self.district_model is None or self._district_weights is None or not need:
+            return out
+        logits = np.asarray((sp.csr_matrix(weighted)[need] @ self._district_weights).todense(), dtype=np.float64)
+        logits *= float(self.district_model["scale"])
+        logits -= logits.max(axis=1, keepdims=True)
+        probs = np.exp(logits)
+        probs /= probs.sum(axis=1, keepdims=True)
+        for i, row in zip(need, probs, strict=True):
+            out[i] = row
+        return out
+
+    def rank_agencies(
+        self, doc: Prepared, row: np.ndarray, use_location: bool, guess: np.ndarray | None = None
+    ) -> list[dict[str, Any]]:
         """One document's top 5 from the model's probabilities (``row``), its location and its places."""
         sig = doc.signals
         located = use_location and sig.district_from in ("field", "coordinates")
@@ -365,6 +409,14 @@ class ModelScorer:
             if located and name != sig.districts[0]:
                 prior -= PRIOR_OTHER_PENALTY
             scores[entry.code] = max(scores.get(entry.code, 0.0), prior)
+        if guess is not None and not text_districts and self.district_model is not None:
+            names = self.district_model["districts"]
+            for i in np.argsort(-guess, kind="stable")[:PRIOR_GUESS_N].tolist():
+                office = self.places.office_of(names[i])
+                entry = self._office_entry(office)
+                if entry is not None:
+                    value = min(PRIOR_GUESS_MAX, PRIOR_GUESS_SCALE * float(guess[i]))
+                    scores[entry.code] = max(scores.get(entry.code, 0.0), value)
         # The registry's topic words (น้ำท่วม → drainage, ไฟจราจร → traffic): a floor under the model.
         hits: dict[str, int] = {}
         topic_found = {word for _, _, word in leftmost_longest(self._topic_scan.occurrences(doc.body))}
@@ -475,6 +527,16 @@ def _widen_float16(model: Any) -> None:
         for key, value in model.items():
             if isinstance(value, np.ndarray) and value.dtype == np.float16:
                 model[key] = np.asfortranarray(value.astype(np.float32))
+
+
+def _district_weights(model: Mapping[str, Any]) -> Any:
+    """The district model's (features x districts) weights as a float32 CSR matrix (stored as float16
+    arrays: scipy.sparse has no float16)."""
+    shape = tuple(int(n) for n in model["shape"])
+    return sp.csr_matrix(
+        (np.asarray(model["data"], dtype=np.float32), np.asarray(model["indices"]), np.asarray(model["indptr"])),
+        shape=shape,
+    )
 
 
 def _stack_one_vs_rest(pipeline: Any) -> tuple[Any, _CompactWeights, np.ndarray] | None:

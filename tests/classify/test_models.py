@@ -94,6 +94,38 @@ def test_location_puts_the_district_office_first(scorer: ModelScorer) -> None:
     assert swapped.agencies[0]["name"] == "สำนักงานเขตจตุจักร" and swapped.places == ["จตุจักร"]
 
 
+@pytest.mark.parametrize(
+    ("text", "office"),
+    [
+        ("ฝาท่อชำรุด ซอยสายลม 3", "สำนักงานเขตพญาไท"),
+        ("ไฟฟ้าส่องสว่างในซอยสุภาพงษ์ 1 ดับหลายจุด มืดมาก", "สำนักงานเขตพระโขนง"),
+        ("ทางเท้าชำรุดหน้าคอนโดไอวี่ริเวอร์ เดินลำบาก", "สำนักงานเขตบางคอแหลม"),
+    ],
+)
+def test_a_soi_or_condo_the_gazetteer_does_not_know_still_ranks_its_district_office(
+    scorer: ModelScorer, text: str, office: str
+) -> None:
+    """Issue 6: from the text alone, the district model knows which district a soi or condo belongs to
+    (names that Traffy complaints of the train split give with their district)."""
+    doc = scorer.prepare(text, source="traffy")
+    assert doc.signals.places.district_names == []  # no district, road or landmark the gazetteer knows
+    names = [a["name"] for a in scorer.agency_scores([doc], use_location=False)[0]]
+    assert office in names[:3]
+
+
+def test_district_guesses_give_way_to_a_named_place_and_to_the_location(scorer: ModelScorer) -> None:
+    assert scorer.district_model is not None
+    named = scorer.prepare("ฝาท่อชำรุด ซอยสายลม 3 เขตบางแค", source="traffy")
+    located = scorer.prepare("ฝาท่อชำรุด ซอยสายลม 3", source="traffy", district="บางแค")
+    counts = scorer.counts([named, located])
+    from classify.scorer import _weighted
+
+    weighted = _weighted(scorer.models["agencies"], counts)
+    assert scorer.district_guesses([named, located], weighted, use_location=True) == [None, None]
+    for doc in (named, located):
+        assert scorer.agency_scores([doc])[0][0]["name"] == "สำนักงานเขตบางแค"
+
+
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(ROOT / ".venv" / "bin" / "bkkwatch"), *args],
@@ -157,3 +189,32 @@ def test_models_from_other_versions_are_refused_by_the_command(tmp_path: Path) -
     with pytest.raises(ModelError, match="numpy"):
         ModelScorer(copy)
     assert sys.version_info >= (3, 11)
+
+
+def test_the_district_model_is_fitted_on_text_and_stored_small() -> None:
+    """_fit_districts: a linear model over the topic model's TF-IDF weights, kept as float16 CSR arrays that
+    the scorer rebuilds; a text naming a soi seen only in one district's tickets goes to that district."""
+    import numpy as np
+
+    from classify.places import gazetteer
+    from classify.scorer import _district_weights, features, prepare
+    from classify.train import _fit_agencies, _fit_districts
+
+    gaz = gazetteer()
+    tickets = [
+        ("ไฟดับในซอยสุภาพงษ์ 1 มืดมาก", "พระโขนง", ["district-1009"]),
+        ("ขยะล้นถังหน้าซอยสุภาพงษ์ 3", "พระโขนง", ["district-1009"]),
+        ("ฝาท่อแตกในซอยสายลม 3", "พญาไท", ["district-1014"]),
+        ("ทางเท้าชำรุดซอยสายลม 1", "พญาไท", ["district-1014"]),
+        ("ต้นไม้ล้มขวางถนนในซอยโพธิ์แก้ว 3", "บึงกุ่ม", ["district-1027"]),
+        ("น้ำท่วมขังหน้าหมู่บ้านในซอยโพธิ์แก้ว 5", "บึงกุ่ม", ["district-1027"]),
+    ]
+    docs = [prepare(gaz, text, source="traffy") for text, _, _ in tickets]
+    topic, _ = _fit_agencies(docs * 3, [codes for _, _, codes in tickets] * 3)
+    model = _fit_districts(topic, docs, [d for _, d, _ in tickets])
+    assert model["data"].dtype == np.float16 and model["districts"] == sorted({d for _, d, _ in tickets})
+    weights = _district_weights(model)
+    assert weights.shape == (int(model["shape"][0]), 3)
+    query = prepare(gaz, "ไฟทางเดินในซอยสายลม 2 ไม่ติด", source="traffy")
+    scores = np.asarray((topic.named_steps["tfidf"].transform(features([query])) @ weights).todense()).ravel()
+    assert model["districts"][int(scores.argmax())] == "พญาไท"

@@ -50,3 +50,12 @@ def test_coordinates_to_district_either_way_round(lat: float, lon: float) -> Non
 def test_points_outside_bangkok_have_no_district() -> None:
     assert gazetteer().district_at(18.79, 98.98) is None  # Chiang Mai
     assert fix_coordinates("x", None) is None
+
+
+def test_roads_and_sois_are_found_as_people_abbreviate_them() -> None:
+    gaz = gazetteer()
+    for text in ("ถ.จันทน์ ใกล้แยก", "ถ. จันทน์", "ถนน จันทน์", "ถนนจันทน์"):
+        assert [h.name for h in gaz.find(normalize(text)).districts] == ["สาทร", "ยานนาวา"], text
+    assert [h.name for h in gaz.find(normalize("ขยะล้น ซ.ลาซาล")).districts] == ["บางนา"]
+    kamphaeng = gaz.find(normalize("ถ.กำแพงเพชร 2 ฝาท่อแตก"))
+    assert kamphaeng.districts and kamphaeng.other_provinces == []  # a Bangkok road, not the province
