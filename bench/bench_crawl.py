@@ -13,6 +13,10 @@ side; five rounds by default (one busy round of three moved the median by 0.1-0.
 two-core machine). CPU ms/page (process CPU while the spider was open) is printed too, as it depends
 far less on other load.
 
+Our crawls run on Twisted's epoll reactor (crawlers/worker.py says why); the bare spider runs on Scrapy's
+defaults, its asyncio reactor. A third crawl each round, bare Scrapy on the epoll reactor, shows how much
+of the ratio the reactor alone gives: both ratios are printed.
+
     python -m bench.bench_crawl [--pages 2000] [--rounds 5]
 """
 
@@ -33,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import table
+from crawlers.worker import REACTOR
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -108,7 +113,8 @@ class Bare(SitemapSpider):
 stats = {}
 process = CrawlerProcess({"LOG_LEVEL": "ERROR", "ROBOTSTXT_OBEY": True, "CONCURRENT_REQUESTS": %(c)d,
                           "CONCURRENT_REQUESTS_PER_DOMAIN": %(c)d, "DOWNLOAD_DELAY": 0,
-                          "TELNETCONSOLE_ENABLED": False, "USER_AGENT": "bkkwatch-bench"})
+                          "TELNETCONSOLE_ENABLED": False, "USER_AGENT": "bkkwatch-bench",
+                          **({"TWISTED_REACTOR": sys.argv[2]} if len(sys.argv) > 2 else {})})
 crawler = process.create_crawler(Bare)
 cpu = {}
 def opened(spider):
@@ -133,9 +139,10 @@ print(json.dumps({"rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss /
 """
 
 
-def run_bare(base: str) -> dict[str, Any]:
+def run_bare(base: str, reactor: str | None = None) -> dict[str, Any]:
+    """Scrapy's defaults (its asyncio reactor), or the given reactor (the one our crawls run on)."""
     out = subprocess.run(
-        [sys.executable, "-c", BARE % {"c": CONCURRENCY}, f"{base}/sitemap.xml"],
+        [sys.executable, "-c", BARE % {"c": CONCURRENCY}, f"{base}/sitemap.xml", *([reactor] if reactor else [])],
         capture_output=True,
         text=True,
         check=True,
@@ -202,20 +209,25 @@ def main(argv: list[str] | None = None) -> None:
     try:
         base = queue.get(timeout=60)
         time.sleep(0.2)
-        bares, ourses = [], []
-        for round_ in range(args.rounds):  # back to back, first one then the other first: the load changes
-            if round_ % 2:
-                with tempfile.TemporaryDirectory() as tmp:
-                    ourses.append(run_ours(base, Path(tmp)))
-                bares.append(run_bare(base))
-            else:
-                bares.append(run_bare(base))
-                with tempfile.TemporaryDirectory() as tmp:
-                    ourses.append(run_ours(base, Path(tmp)))
+        bares, ourses, same = [], [], []
+
+        def crawl_ours() -> None:
+            with tempfile.TemporaryDirectory() as tmp:
+                ourses.append(run_ours(base, Path(tmp)))
+
+        crawls = [lambda: bares.append(run_bare(base)), crawl_ours, lambda: same.append(run_bare(base, REACTOR))]
+        for round_ in range(args.rounds):  # back to back, each crawl first in turn: the load changes
+            for i in range(len(crawls)):
+                crawls[(round_ + i) % len(crawls)]()
     finally:
         server.terminate()
         server.join()
     bare = max(bares, key=lambda r: r["pages"] / r["elapsed"])
+    bare_same = max(same, key=lambda r: r["pages"] / r["elapsed"])
+    same_ratios = [
+        ((o["stored"] + o.get("unchanged", 0)) / o["elapsed"]) / (b["pages"] / b["elapsed"])
+        for b, o in zip(same, ourses, strict=True)
+    ]
     ours = max(ourses, key=lambda r: (r["stored"] + r.get("unchanged", 0)) / r["elapsed"])
     ratios = [
         ((o["stored"] + o.get("unchanged", 0)) / o["elapsed"]) / (b["pages"] / b["elapsed"])
@@ -241,7 +253,15 @@ def main(argv: list[str] | None = None) -> None:
                     f"{bare['rss_mb']:.0f}",
                 ),
                 (
-                    "bkkwatch article spider",
+                    "bare Scrapy, epoll reactor",
+                    str(bare_same["pages"]),
+                    f"{bare_same['elapsed']:.1f}",
+                    f"{bare_same['pages'] / bare_same['elapsed']:.0f}",
+                    f"{min(b['cpu_seconds'] / b['pages'] for b in same) * 1000:.2f}",
+                    f"{bare_same['rss_mb']:.0f}",
+                ),
+                (
+                    "bkkwatch article spider (epoll)",
                     str(ours_pages),
                     f"{ours['elapsed']:.1f}",
                     f"{ours_rate:.0f}",
@@ -254,10 +274,14 @@ def main(argv: list[str] | None = None) -> None:
     )
     print(
         f"ratio ours / bare: {statistics.median(ratios):.2f}x (target >= 0.8x; median of {args.rounds} rounds,"
-        f" each round the two crawls back to back, in turn first: {', '.join(f'{r:.2f}x' for r in ratios)};"
+        f" each round the crawls back to back, each first in turn: {', '.join(f'{r:.2f}x' for r in ratios)};"
         f" best of each: "
         f"{ours_rate / bare_rate:.2f}x); documents stored: {ours['documents']}"
         f", rejected: {ours['rejected']}, errors: {ours['errors'] or 'none'}"
+    )
+    print(
+        f"against bare Scrapy on our reactor (epoll): {statistics.median(same_ratios):.2f}x"
+        f" ({', '.join(f'{r:.2f}x' for r in same_ratios)})"
     )
     print(
         f"CPU per page, bare / ours: {bare_cpu / ours_cpu:.2f}x; "

@@ -15,7 +15,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import time
@@ -246,11 +245,20 @@ class RetryAfterMiddleware:
             response_status_message(response.status),
             wait,
         )
-        await asyncio.sleep(wait)
+        await _sleep(wait)
         retry = request.replace(dont_filter=True)
         retry.meta["backoff_times"] = tries + 1
         retry.meta["retry_times"] = tries + 1
         return retry
+
+
+async def _sleep(seconds: float) -> None:
+    """Pause this request for ``seconds`` on whichever reactor the crawl runs (crawlers/worker.py picks it)."""
+    from scrapy.utils.defer import maybe_deferred_to_future
+    from twisted.internet import reactor
+    from twisted.internet.task import deferLater
+
+    await maybe_deferred_to_future(deferLater(reactor, seconds, lambda: None))
 
 
 class RedirectLoopMiddleware:
