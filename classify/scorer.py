@@ -39,6 +39,7 @@ LEVEL2_AT = 0.5  # impact probability from which an item is level 2 (RUBRIC.md "
 LEVEL1_AT = 0.12
 RELEVANT_AT = 0.5
 AGENCY_NAMED_FLOOR = 0.6  # relevance of an item that names a BMA agency
+AGENCY_MIN_PROB = 0.02  # the topic model's probabilities an agency ranking reads
 # Agency ranking: a district named in the text ("เขต…", แขวง, a station), a weaker place (a bare name, a
 # road through several districts), other districts when the item's location is known, registry topic words.
 PRIOR_NAMED = 0.75
@@ -252,6 +253,7 @@ class ModelScorer:
         self.model_version = "ml-" + created[:10]
         self.agency_codes: list[str] = list(self.meta["agencies"]["classes"])
         self._agency_index = {code: i for i, code in enumerate(self.agency_codes)}
+        self._is_district = [code.startswith("district-") for code in self.agency_codes]
         self.sentiment_offsets = np.asarray(self.meta["sentiment"].get("offsets", [0.0] * 4), dtype=float)
         self._by_code = {e.code: e for e in self.registry.entries}
         self._office_entries: dict[str, AgencyEntry | None] = {}
@@ -262,6 +264,9 @@ class ModelScorer:
             self.models["agencies"] = agencies["topic"]
             self.district_model = agencies.get("districts")
         self._district_weights = _district_weights(self.district_model) if self.district_model is not None else None
+        # The same weights as a dense block of their used rows: a sparse x dense product gives the logits
+        # sparse x sparse gave (the same terms added in the same order; the missing ones add zero).
+        self._district_block = _CompactWeights(self._district_weights) if self._district_weights is not None else None
         self._agency_fast = _stack_one_vs_rest(self.models["agencies"])
         _widen_float16(self.models["sentiment"])
         for name in TEXT_MODELS:
@@ -343,9 +348,23 @@ class ModelScorer:
         else:
             probs = np.asarray(self.models["agencies"].named_steps["model"].predict_proba(weighted))
         guesses = self.district_guesses(docs, weighted, use_location)
+        # The threshold over the whole batch at once: (agency index, probability) of each row's agencies
+        # at or above it, in index order, as rank_agencies would find them row by row.
+        probs = np.asarray(probs, dtype=np.float64)
+        hit_rows, hit_cols = np.nonzero(probs >= AGENCY_MIN_PROB)
+        values = probs[hit_rows, hit_cols].tolist()
+        columns = hit_cols.tolist()
+        bounds = np.searchsorted(hit_rows, np.arange(len(docs) + 1)).tolist()
+        rows = probs.tolist()
         return [
-            self.rank_agencies(doc, row, use_location, guess)
-            for doc, row, guess in zip(docs, probs, guesses, strict=True)
+            self.rank_agencies(
+                doc,
+                rows[k],
+                use_location,
+                guesses[k],
+                above=list(zip(columns[bounds[k] : bounds[k + 1]], values[bounds[k] : bounds[k + 1]], strict=True)),
+            )
+            for k, doc in enumerate(docs)
         ]
 
     def _office_entry(self, office: str | None) -> AgencyEntry | None:
@@ -367,9 +386,9 @@ class ModelScorer:
             and not d.signals.places.district_names
         ]
         out: list[np.ndarray | None] = [None] * len(docs)
-        if self.district_model is None or self._district_weights is None or not need:
+        if self.district_model is None or self._district_block is None or not need:
             return out
-        logits = np.asarray((sp.csr_matrix(weighted)[need] @ self._district_weights).todense(), dtype=np.float64)
+        logits = np.asarray(sp.csr_matrix(weighted)[need] @ self._district_block, dtype=np.float64)
         logits *= float(self.district_model["scale"])
         logits -= logits.max(axis=1, keepdims=True)
         probs = np.exp(logits)
@@ -379,18 +398,29 @@ class ModelScorer:
         return out
 
     def rank_agencies(
-        self, doc: Prepared, row: np.ndarray, use_location: bool, guess: np.ndarray | None = None
+        self,
+        doc: Prepared,
+        row: np.ndarray | Sequence[float],
+        use_location: bool,
+        guess: np.ndarray | None = None,
+        above: Sequence[tuple[int, float]] | None = None,
     ) -> list[dict[str, Any]]:
-        """One document's top 5 from the model's probabilities (``row``), its location and its places."""
+        """One document's top 5 from the model's probabilities (``row``), its location and its places.
+        ``above``: (index, probability) of the agencies of ``row`` at or above :data:`AGENCY_MIN_PROB`, in
+        index order, if already found (:meth:`agency_scores` thresholds a whole batch at once)."""
         sig = doc.signals
         located = use_location and sig.district_from in ("field", "coordinates")
+        if above is None:
+            row = np.asarray(row, dtype=np.float64)
+            found = np.flatnonzero(row >= AGENCY_MIN_PROB).tolist()
+            above = list(zip(found, row[found].tolist(), strict=True))
         # With a known location, other district offices come only from places the text names.
         codes = self.agency_codes
-        scores = {
-            codes[i]: float(row[i])
-            for i in np.flatnonzero(row >= 0.02).tolist()
-            if not (located and codes[i].startswith("district-"))
-        }
+        if located:
+            district = self._is_district
+            scores = {codes[i]: p for i, p in above if not district[i]}
+        else:
+            scores = {codes[i]: p for i, p in above}
         text_districts = sig.places.district_names
         if located:
             entry = self._office_entry(self.places.office_of(sig.districts[0]))
@@ -569,8 +599,14 @@ class _CompactWeights:
         x = sp.csr_matrix(x)
         column = self.column[x.indices]
         keep = column >= 0
-        rows = np.repeat(np.arange(x.shape[0]), np.diff(x.indptr))[keep]
-        small = sp.csr_matrix((x.data[keep], (rows, column[keep])), shape=(x.shape[0], len(self.block)))
+        # The kept entries of each row, built as CSR directly (no COO sort): the column map is increasing,
+        # so each row's columns stay in order and the product adds the same terms in the same order.
+        kept = np.zeros(len(keep) + 1, dtype=np.int64)
+        np.cumsum(keep, out=kept[1:])
+        small = sp.csr_matrix(
+            (x.data[keep], column[keep], kept[x.indptr]), shape=(x.shape[0], len(self.block)), copy=False
+        )
+        small.sum_duplicates()  # a no-op for canonical counts; sorts and sums as the COO route did otherwise
         return np.asarray(small @ self.block)
 
 

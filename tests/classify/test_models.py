@@ -218,3 +218,66 @@ def test_the_district_model_is_fitted_on_text_and_stored_small() -> None:
     query = prepare(gaz, "ไฟทางเดินในซอยสายลม 2 ไม่ติด", source="traffy")
     scores = np.asarray((topic.named_steps["tfidf"].transform(features([query])) @ weights).todense()).ravel()
     assert model["districts"][int(scores.argmax())] == "พญาไท"
+
+
+_BATCH_TEXTS = [
+    ("ฝาท่อชำรุด ซอยสายลม 3 เขตบางแค", {"source": "traffy"}),
+    ("ฝาท่อชำรุด ซอยสายลม 3", {"source": "traffy", "district": "บางแค"}),
+    ("น้ำท่วมขังถนนสุขุมวิท ไฟจราจรดับ ขยะล้น", {"source": "traffy", "lat": 13.73, "lon": 100.52}),
+    ("วันนี้อากาศดีมาก ไปเที่ยวทะเลกับเพื่อน", {"source": "social"}),  # likely no agency above threshold
+    ("", {}),
+    ("ไฟฟ้าส่องสว่างในซอยสุภาพงษ์ 1 ดับหลายจุด มืดมาก น้ำท่วม ไฟจราจร", {"source": "traffy"}),
+]
+
+
+@pytest.mark.parametrize("use_location", [True, False])
+def test_batch_agency_ranking_equals_the_per_document_one(scorer: ModelScorer, use_location: bool) -> None:
+    """agency_scores thresholds the whole batch's probabilities at once; rank_agencies alone (a row of
+    probabilities, no ``above``) must rank every document the same, ties and empty rows included."""
+    import numpy as np
+    from scipy.special import expit
+
+    from classify.scorer import _weighted
+
+    docs = [scorer.prepare(text, **kw) for text, kw in _BATCH_TEXTS]
+    weighted = _weighted(scorer.models["agencies"], scorer.counts(docs))
+    assert scorer._agency_fast is not None
+    _, weights, intercepts = scorer._agency_fast
+    probs = expit(weighted @ weights + intercepts)
+    guesses = scorer.district_guesses(docs, weighted, use_location)
+    expected = [scorer.rank_agencies(d, row, use_location, g) for d, row, g in zip(docs, probs, guesses, strict=True)]
+    assert scorer.agency_scores(docs, use_location=use_location) == expected
+    # No agency at or above the threshold, and ties between topic-word floors: the same either way.
+    for doc in docs:
+        empty = np.zeros(len(scorer.agency_codes))
+        assert scorer.rank_agencies(doc, empty, use_location, above=[]) == scorer.rank_agencies(
+            doc, empty, use_location
+        )
+        flat = np.full(len(scorer.agency_codes), 0.4)
+        above = list(enumerate(flat.tolist()))
+        assert scorer.rank_agencies(doc, flat.tolist(), use_location, above=above) == scorer.rank_agencies(
+            doc, flat, use_location
+        )
+
+
+def test_compact_weights_give_the_sparse_product_bit_for_bit(scorer: ModelScorer) -> None:
+    """_CompactWeights (a dense block of the used feature rows) against sparse x sparse: the same float32
+    values exactly, for the district model's weights and for rows with unsorted or no entries."""
+    import numpy as np
+    import scipy.sparse as sp
+
+    from classify.scorer import _CompactWeights, _weighted
+
+    assert scorer._district_weights is not None
+    docs = [scorer.prepare(text, **kw) for text, kw in _BATCH_TEXTS]
+    weighted = sp.csr_matrix(_weighted(scorer.models["agencies"], scorer.counts(docs)))
+    compact = _CompactWeights(scorer._district_weights)
+    expected = np.asarray((weighted @ scorer._district_weights).todense())
+    assert np.array_equal(np.asarray(weighted @ compact), expected)
+    shuffled = weighted.copy()
+    for i in range(shuffled.shape[0]):  # the same entries, each row's order reversed
+        lo, hi = shuffled.indptr[i], shuffled.indptr[i + 1]
+        shuffled.indices[lo:hi] = shuffled.indices[lo:hi][::-1].copy()
+        shuffled.data[lo:hi] = shuffled.data[lo:hi][::-1].copy()
+    shuffled.has_sorted_indices = False
+    assert np.array_equal(np.asarray(shuffled @ compact), expected)
