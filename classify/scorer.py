@@ -153,7 +153,7 @@ class Counts:
         if not (tfidf.sublinear_tf and tfidf.norm == "l2" and tfidf.use_idf):
             return tfidf.transform(self.raw)
         out = self.logged.copy()
-        out.data *= tfidf.idf_.astype(out.dtype)[out.indices]
+        out.data *= tfidf.idf_.astype(out.dtype, copy=False)[out.indices]
         norms = np.sqrt(np.bincount(self._rows, weights=out.data.astype(np.float64) ** 2, minlength=out.shape[0]))
         norms[norms == 0] = 1.0
         out.data /= norms[self._rows].astype(out.dtype)
@@ -179,7 +179,11 @@ def sentiment_scores(model: Mapping[str, Any], counts: Any, questions: Any) -> n
     (``nb_coef``) and its row norms come from the squared ratios (``nb_r2``): the counts are binary."""
     svm = model["svm"]
     weighted = _weighted(svm, counts)
-    linear = svm.named_steps["model"].decision_function(sp.hstack([weighted, questions], format="csr"))
+    coef_t = model.get("svm_coef_t")
+    if coef_t is None:
+        linear = svm.named_steps["model"].decision_function(sp.hstack([weighted, questions], format="csr"))
+    else:  # decision_function's own product (X @ coef_.T + intercept_) with coef_.T made contiguous once
+        linear = sp.hstack([weighted, questions], format="csr") @ coef_t + svm.named_steps["model"].intercept_
     binary = (counts.raw if isinstance(counts, Counts) else sp.csr_matrix(counts)).copy()
     binary.data[:] = 1.0
     squares = np.asarray(questions.multiply(questions).sum(axis=1), dtype=np.float64)
@@ -269,6 +273,7 @@ class ModelScorer:
         self._district_block = _CompactWeights(self._district_weights) if self._district_weights is not None else None
         self._agency_fast = _stack_one_vs_rest(self.models["agencies"])
         _widen_float16(self.models["sentiment"])
+        _contiguous_svm(self.models["sentiment"])
         for name in TEXT_MODELS:
             if self.meta[name].get("features") != FEATURES.as_dict():
                 raise ModelError(
@@ -547,6 +552,14 @@ class ModelScorer:
             parts.append("ไม่น่าเกี่ยวกับ กทม.")
         parts = list(dict.fromkeys(parts))
         return " · ".join(parts) if parts else "ไม่พบสัญญาณเกี่ยวกับ กทม."
+
+
+def _contiguous_svm(model: Any) -> None:
+    """Keep the sentiment SVM's ``coef_.T`` C-contiguous beside it (``svm_coef_t``): ``X @ coef_.T``
+    copies the transposed array into that order on every call."""
+    if isinstance(model, dict) and "svm" in model:
+        estimator = model["svm"].named_steps["model"]
+        model["svm_coef_t"] = np.ascontiguousarray(estimator.coef_.T)
 
 
 def _widen_float16(model: Any) -> None:

@@ -87,3 +87,15 @@ def test_a_question_scores_higher_as_a_question_than_the_same_statement(scorer: 
     q = list(scorer.models["sentiment"]["svm"].classes_).index("q")
     assert all(scores[2 * i, q] > scores[2 * i + 1, q] + 0.2 for i in range(len(pairs)))
     assert scorer.sentiment(docs[2:4]) == ["q", "neu"]
+
+
+def test_the_loaded_svm_weights_give_decision_function_exactly(scorer: ModelScorer) -> None:
+    """ModelScorer keeps the SVM's coef_.T contiguous (``svm_coef_t``); the scores must equal those of the
+    model without it (sklearn's decision_function) bit for bit."""
+    model = scorer.models["sentiment"]
+    assert "svm_coef_t" in model
+    plain = {k: v for k, v in model.items() if k != "svm_coef_t"}
+    texts = ["ร้านนี้เปิดวันอาทิตย์ไหมคะ", "น้ำท่วมขังหน้าบ้าน แย่มาก", "", "ขอบคุณ กทม. ที่มาซ่อมให้เร็วมาก?"]
+    docs = [scorer.prepare(t, source="social") for t in texts]
+    counts, questions = scorer.counts(docs), sentiment_questions(docs)
+    assert np.array_equal(sentiment_scores(model, counts, questions), sentiment_scores(plain, counts, questions))
