@@ -281,3 +281,23 @@ def test_compact_weights_give_the_sparse_product_bit_for_bit(scorer: ModelScorer
         shuffled.data[lo:hi] = shuffled.data[lo:hi][::-1].copy()
     shuffled.has_sorted_indices = False
     assert np.array_equal(np.asarray(shuffled @ compact), expected)
+
+
+def test_score_many_leaves_the_garbage_collector_as_it_found_it(scorer: ModelScorer) -> None:
+    """score_many holds the cyclic collector off during each batch only: on after if it was on, off if it
+    was off, on again after an error."""
+    import gc
+
+    items = [{"text": "น้ำท่วมขังหน้าบ้าน เขตบางแค", "source": "traffy"}, {"text": "ร้านนี้เปิดไหมคะ"}]
+    assert gc.isenabled()
+    first = scorer.score_many(items, batch=1)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        assert scorer.score_many(items) == first
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    with pytest.raises(AttributeError):
+        scorer.score_many([{"text": "x", "engagement": "not a mapping"}])
+    assert gc.isenabled()
