@@ -88,7 +88,9 @@ def _bucket(hashes: np.ndarray, salt: int, bits: int, dtype: type = np.int64) ->
 def _count_matrix(keys: np.ndarray, n_rows: int, bits: int) -> sp.csr_matrix:
     """The counts of ``keys`` (row << bits | column; sorted in place) as a matrix, columns in order within
     each row."""
-    keys.sort()  # np.unique(keys, return_counts=True), sorting in place
+    # np.unique(keys, return_counts=True), sorting in place; the stable sort (timsort for these) merges the
+    # sorted runs the keys come in (hashed_counts sorts each kind of feature): faster than the default sort.
+    keys.sort(kind="stable")
     first = np.empty(len(keys), dtype=bool)
     first[:1] = True
     np.not_equal(keys[1:], keys[:-1], out=first[1:])
@@ -156,6 +158,8 @@ def hashed_counts(texts: Sequence[str], spec: FeatureSpec, char_limits: Sequence
             keys.append(row_key[:m][ok] | (_bucket(hashes, 100 + n, spec.bits - 1, dtype) + spec.char_start))
     if not keys:
         return sp.csr_matrix((n_docs, 1 << spec.bits), dtype=np.float32)
+    for part in keys:  # each kind sorted on its own (smaller sorts); the stable sort then merges the runs
+        part.sort()
     return _count_matrix(np.concatenate(keys), n_docs, spec.bits)
 
 
