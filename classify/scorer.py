@@ -42,6 +42,7 @@ LEVEL1_AT = 0.12
 RELEVANT_AT = 0.5
 AGENCY_NAMED_FLOOR = 0.6  # relevance of an item that names a BMA agency
 AGENCY_MIN_PROB = 0.02  # the topic model's probabilities an agency ranking reads
+AGENCIES_FROM = 0.3  # the relevance from which a result lists agencies (only those items are ranked)
 # Agency ranking: a district named in the text ("เขต…", แขวง, a station), a weaker place (a bare name, a
 # road through several districts), other districts when the item's location is known, registry topic words.
 PRIOR_NAMED = 0.75
@@ -343,12 +344,30 @@ class ModelScorer:
         return np.asarray(self.models["impact"].predict_proba(np.asarray(rows))[:, 1])
 
     def agency_scores(
-        self, docs: Sequence[Prepared], use_location: bool = True, counts: Any = None
+        self,
+        docs: Sequence[Prepared],
+        use_location: bool = True,
+        counts: Any = None,
+        wanted: Sequence[bool] | np.ndarray | None = None,
     ) -> list[list[dict[str, Any]]]:
         """Top 5 agencies per document: the topic model's probabilities, the district office of the item's
-        location (field or coordinates) and of the places the text names, else the district model's guesses."""
+        location (field or coordinates) and of the places the text names, else the district model's guesses.
+        ``wanted``: per document, whether its agencies are needed (an empty list for the others; every
+        model reads a document's row alone, so the wanted ones rank as they would in the whole batch)."""
         counts = self.counts(docs) if counts is None else counts
         weighted = _weighted(self.models["agencies"], counts)
+        if wanted is not None:
+            keep = np.flatnonzero(np.asarray(wanted, dtype=bool))
+            out: list[list[dict[str, Any]]] = [[] for _ in docs]
+            if len(keep):
+                ranked = self._rank_batch([docs[i] for i in keep.tolist()], sp.csr_matrix(weighted)[keep], use_location)
+                for i, agencies in zip(keep.tolist(), ranked, strict=True):
+                    out[i] = agencies
+            return out
+        return self._rank_batch(docs, weighted, use_location)
+
+    def _rank_batch(self, docs: Sequence[Prepared], weighted: Any, use_location: bool) -> list[list[dict[str, Any]]]:
+        """:meth:`agency_scores` of documents whose counts the topic model's TF-IDF step has weighted."""
         if self._agency_fast is not None:  # one sparse product instead of one per agency
             _, weights, intercepts = self._agency_fast
             probs = expit(weighted @ weights + intercepts)
@@ -482,7 +501,8 @@ class ModelScorer:
         bangkok = self.relevance(docs, counts)
         sentiments = self.sentiment(docs, counts)
         impact = self.impact(docs, bangkok, sentiments)
-        agencies = self.agency_scores(docs, counts=counts)
+        wanted = bangkok >= AGENCIES_FROM
+        agencies = self.agency_scores(docs, counts=counts, wanted=wanted)
         results: list[ScoreResult] = []
         for i, doc in enumerate(docs):
             sig = doc.signals
@@ -496,7 +516,7 @@ class ModelScorer:
                     impact=round(p, 3),
                     level=level,
                     urgent=urgent,
-                    agencies=agencies[i] if b >= 0.3 else [],
+                    agencies=agencies[i] if b >= AGENCIES_FROM else [],
                     places=sig.districts[:5],
                     explanation=self.explain(doc, b),
                     model_version=self.model_version,

@@ -301,3 +301,22 @@ def test_score_many_leaves_the_garbage_collector_as_it_found_it(scorer: ModelSco
     with pytest.raises(AttributeError):
         scorer.score_many([{"text": "x", "engagement": "not a mapping"}])
     assert gc.isenabled()
+
+
+@pytest.mark.parametrize("use_location", [True, False])
+def test_agency_scores_of_some_documents_equal_those_of_the_whole_batch(
+    scorer: ModelScorer, use_location: bool
+) -> None:
+    """score_prepared ranks agencies only for the items that list them (``wanted``): the same rankings as
+    in the whole batch for those, empty lists for the others (none wanted, all wanted, some)."""
+    docs = [scorer.prepare(text, **kw) for text, kw in _BATCH_TEXTS]
+    counts = scorer.counts(docs)
+    full = scorer.agency_scores(docs, use_location=use_location, counts=counts)
+    for wanted in (
+        [False] * len(docs),
+        [True] * len(docs),
+        [i % 2 == 0 for i in range(len(docs))],
+        [i in (1, 3) for i in range(len(docs))],
+    ):
+        got = scorer.agency_scores(docs, use_location=use_location, counts=counts, wanted=wanted)
+        assert got == [f if w else [] for f, w in zip(full, wanted, strict=True)]
