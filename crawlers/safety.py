@@ -8,7 +8,13 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+from collections.abc import Sequence
+from typing import Any, Self
 from urllib.parse import urlsplit
+
+from scrapy.resolver import CachingThreadedResolver
+from twisted.internet.defer import Deferred
+from twisted.internet.error import DNSLookupError
 
 
 class UnsafeURLError(ValueError):
@@ -45,3 +51,33 @@ def check_url(url: str, allow_private: bool = False) -> None:
                 f"host {host!r} resolves to a private or local address ({address}); "
                 "set BKKWATCH_ALLOW_PRIVATE_HOSTS=1 only for local testing"
             )
+
+
+class PublicOnlyResolver(CachingThreadedResolver):
+    """Scrapy's DNS resolver, refusing at connection time a name that resolves to a non-public address.
+
+    ``check_url`` looks a host up before its first request; the connection itself resolves the name
+    again (or takes Scrapy's DNS cache), and a hostile name server can answer a public address the first
+    time and 127.0.0.1 or 169.254.169.254 the next (DNS rebinding). Every address a crawl connects to
+    passes through here (``TWISTED_DNS_RESOLVER`` in crawlers/worker.py), so that second answer is refused too.
+    """
+
+    allow_private = False
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, reactor: Any) -> Self:
+        resolver = super().from_crawler(crawler, reactor)
+        resolver.allow_private = crawler.settings.getbool("BKKWATCH_ALLOW_PRIVATE")
+        return resolver
+
+    def getHostByName(self, name: str, timeout: Sequence[int] = ()) -> Deferred[str]:
+        deferred = super().getHostByName(name, timeout)
+        if not self.allow_private:
+            deferred.addCallback(_refuse_private, name)
+        return deferred
+
+
+def _refuse_private(address: str, name: str) -> str:
+    if not _is_public(address):
+        raise DNSLookupError(f"{name} resolves to a private or local address ({address}): refused")
+    return address

@@ -64,7 +64,12 @@ def main(argv: list[str] | None = None) -> int:
 
     base = crawl_settings({})
     process = CrawlerProcess(
-        {**{k: base[k] for k in ("LOG_LEVEL", "TELNETCONSOLE_ENABLED", "BOT_NAME")}, "TWISTED_REACTOR": REACTOR}
+        {
+            **{k: base[k] for k in ("LOG_LEVEL", "TELNETCONSOLE_ENABLED", "BOT_NAME", "BKKWATCH_ALLOW_PRIVATE")},
+            "TWISTED_REACTOR": REACTOR,
+            # every address a connection goes to is checked again (DNS rebinding): crawlers/safety.py
+            "TWISTED_DNS_RESOLVER": "crawlers.safety.PublicOnlyResolver",
+        }
     )
     # Scrapy filters by level at its handler only, so every "Crawled (200)" and "Scraped from" debug
     # line was still made into a LogRecord, then dropped. The level on Scrapy's own loggers drops them

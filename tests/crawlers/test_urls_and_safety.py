@@ -53,3 +53,34 @@ def test_private_addresses_allowed_only_when_asked() -> None:
     check_url("http://127.0.0.1:8000/feed", allow_private=True)
     with pytest.raises(UnsafeURLError):  # other schemes never
         check_url("file:///etc/passwd", allow_private=True)
+
+
+def test_resolver_refuses_a_private_answer_at_connection_time() -> None:
+    """DNS rebinding: a name that passed check_url may resolve to 127.0.0.1 or the cloud metadata address
+    when the crawl connects. The crawl's resolver (crawlers/worker.py) refuses those answers; here through
+    Scrapy's DNS cache, which the resolver reads before it asks a name server (no network needed)."""
+    from scrapy.resolver import dnscache
+    from twisted.internet.error import DNSLookupError
+    from twisted.python.failure import Failure
+
+    from crawlers.safety import PublicOnlyResolver
+
+    answers = {"rebound.example": "127.0.0.1", "metadata.example": "169.254.169.254", "news.example": "93.184.216.34"}
+    for name, address in answers.items():
+        dnscache[name] = address
+
+    def lookup(resolver: PublicOnlyResolver, name: str) -> object:
+        results: list[object] = []
+        resolver.getHostByName(name).addBoth(results.append)
+        assert len(results) == 1  # a cached answer fires at once
+        return results[0]
+
+    strict = PublicOnlyResolver(object(), 100, 1.0)  # type: ignore[arg-type]  # the reactor is not used for cached names
+    for name in ("rebound.example", "metadata.example"):
+        outcome = lookup(strict, name)
+        assert isinstance(outcome, Failure) and outcome.check(DNSLookupError)
+        assert answers[name] in str(outcome.value)
+    assert lookup(strict, "news.example") == "93.184.216.34"
+    relaxed = PublicOnlyResolver(object(), 100, 1.0)  # type: ignore[arg-type]
+    relaxed.allow_private = True  # BKKWATCH_ALLOW_PRIVATE_HOSTS=1: the demo and the tests
+    assert lookup(relaxed, "rebound.example") == "127.0.0.1"
