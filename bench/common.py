@@ -15,20 +15,21 @@ class Measured:
     seconds: float
     peak_python_mb: float
     result: Any
+    cpu_seconds: float = 0.0  # this process's CPU (all threads) during the call: steadier than wall time under load
 
 
 def measure(func: Callable[[], Any], trace_memory: bool = True) -> Measured:
-    """Wall time and peak Python heap (tracemalloc) of one call."""
+    """Wall time, process CPU time and peak Python heap (tracemalloc) of one call."""
     if trace_memory:
         tracemalloc.start()
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     result = func()
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     peak = 0.0
     if trace_memory:
         peak = tracemalloc.get_traced_memory()[1] / 2**20
         tracemalloc.stop()
-    return Measured(seconds, peak, result)
+    return Measured(seconds, peak, result, cpu)
 
 
 def max_rss_mb() -> float:
