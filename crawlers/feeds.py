@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from bkkwatch.settings import Settings, get_settings
 from crawlers.htmltext import html_to_text
 from crawlers.items import Item
-from crawlers.safety import UnsafeURLError, check_url
+from crawlers.safety import UnsafeURLError, check_url, is_public_address
 
 MAX_REDIRECTS = 5
 
@@ -51,6 +51,16 @@ class ParsedFeed:
     title: str | None = None
 
 
+def check_peer(response: httpx.Response, url: str) -> None:
+    """Refuse a response from a non-public address, before its body is read: ``check_url`` looked the name
+    up before the request and the client resolved it again to connect, so a name server that answered a
+    public address first and a local one next (DNS rebinding) is caught here."""
+    stream = response.extensions.get("network_stream")
+    server = stream.get_extra_info("server_addr") if stream is not None else None
+    if server and not is_public_address(str(server[0])):
+        raise FetchError("refused", f"refused {url}: it connected to a private or local address ({server[0]})")
+
+
 def fetch(
     url: str,
     etag: str | None = None,
@@ -79,6 +89,8 @@ def fetch(
                 raise FetchError("refused", f"refused {current}: {exc}") from exc
             try:
                 with client.stream("GET", current, headers=headers) as response:
+                    if not settings.allow_private_hosts:
+                        check_peer(response, current)
                     if response.status_code == 304:
                         return Fetched(current, 304, headers=dict(response.headers), not_modified=True)
                     if response.status_code in (301, 302, 303, 307, 308):

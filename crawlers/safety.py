@@ -21,7 +21,8 @@ class UnsafeURLError(ValueError):
     """The URL may not be fetched."""
 
 
-def _is_public(address: str) -> bool:
+def is_public_address(address: str) -> bool:
+    """A global unicast address (not loopback, private, link-local, reserved or multicast)."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
@@ -46,7 +47,7 @@ def check_url(url: str, allow_private: bool = False) -> None:
         raise UnsafeURLError(f"cannot resolve host {host!r} ({exc.strerror})") from exc
     for info in infos:
         address = str(info[4][0])
-        if not _is_public(address):
+        if not is_public_address(address):
             raise UnsafeURLError(
                 f"host {host!r} resolves to a private or local address ({address}); "
                 "set BKKWATCH_ALLOW_PRIVATE_HOSTS=1 only for local testing"
@@ -78,6 +79,6 @@ class PublicOnlyResolver(CachingThreadedResolver):
 
 
 def _refuse_private(address: str, name: str) -> str:
-    if not _is_public(address):
+    if not is_public_address(address):
         raise DNSLookupError(f"{name} resolves to a private or local address ({address}): refused")
     return address

@@ -11,7 +11,7 @@ import pytest
 
 from bkkwatch.demo import samples_dir, serve_samples
 from bkkwatch.settings import Settings
-from crawlers.feeds import FetchError, fetch, parse_feed
+from crawlers.feeds import FetchError, check_peer, fetch, parse_feed
 from crawlers.items import Item
 
 SETTINGS = Settings(allow_private_hosts=True, fetch_timeout=5, max_response_bytes=2_000_000)
@@ -65,6 +65,19 @@ def test_oversized_response_is_refused(base: str) -> None:
     with pytest.raises(FetchError) as info:
         fetch(f"{base}/feeds/thairath.xml", settings=small)
     assert info.value.kind == "too_large"
+
+
+def test_response_from_a_local_address_is_refused_before_its_body_is_read(base: str) -> None:
+    # What a DNS-rebinding name would give: check_url saw a public address, the connection went to a local
+    # one. fetch() runs check_peer on every response when private hosts are not allowed; a real response
+    # from 127.0.0.1 stands in for the rebound connection.
+    import httpx
+
+    with httpx.Client() as client, client.stream("GET", f"{base}/feeds/thairath.xml") as response:
+        with pytest.raises(FetchError) as info:
+            check_peer(response, "http://news.example/feed")
+        assert info.value.kind == "refused" and "127.0.0.1" in str(info.value)
+        assert not response.is_stream_consumed  # refused before the body was read
 
 
 class _Redirector(http.server.BaseHTTPRequestHandler):
