@@ -1,8 +1,8 @@
 """Classify benchmark: documents/s of the full scorer (``score_many``) on 10,000 real Thai documents
 against the raw tokeniser alone on the same documents, in one run; peak memory; model load time.
 
-Documents: news_th, traffy and wisesight from the shared data directory (BKKWATCH_DATA_DIR or
-../shared/data), repeated to 10,000; the repository's development set if those are absent.
+Documents: news_th, traffy and wisesight from the data directory BKKWATCH_DATA_DIR (``make bench`` sets it
+from DATA_DIR), repeated to 10,000; the repository's development set if those are absent (it says which).
 """
 
 from __future__ import annotations

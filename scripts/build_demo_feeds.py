@@ -5,9 +5,10 @@ Usage (from anywhere):
 
     python3 scripts/build_demo_feeds.py [ARTICLES_JSONL_GZ] [--out DIR]
 
-ARTICLES_JSONL_GZ defaults to ``../shared/data/news_th/articles.jsonl.gz``
-relative to the repository root (i.e. /work/shared/data/news_th/... when the
-repository is /work/main).  Output goes to ``feeds/`` next to this script.
+ARTICLES_JSONL_GZ defaults to ``$BKKWATCH_DATA_DIR/news_th/articles.jsonl.gz``
+(the public news_th set is not in the repository: give the file or set the
+variable; without either the script exits 2 saying so).  Output goes to
+``bkkwatch/samples/feeds/``.
 
 Only the standard library is used.  The output is deterministic: the same
 input always gives byte-identical files (no "now" timestamps, fixed ordering).
@@ -34,6 +35,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import os
 import re
 import sys
 from datetime import UTC, datetime, timedelta, timezone
@@ -43,7 +45,6 @@ from xml.sax.saxutils import escape, quoteattr
 
 HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parent  # scripts/ -> repo root
-DEFAULT_INPUT = REPO_ROOT / ".." / "shared" / "data" / "news_th" / "articles.jsonl.gz"
 
 ICT = timezone(timedelta(hours=7), "ICT")
 
@@ -295,11 +296,20 @@ def build(rows: list[dict], out_dir: Path) -> dict[str, list[str]]:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("articles", nargs="?", default=str(DEFAULT_INPUT))
+    ap.add_argument("articles", nargs="?", help="news_th's articles.jsonl.gz (default: under BKKWATCH_DATA_DIR)")
     ap.add_argument("--out", default=str(REPO_ROOT / "bkkwatch" / "samples" / "feeds"))
     ap.add_argument("--list", action="store_true", help="print the row ids used per feed")
     a = ap.parse_args(argv)
-    rows = load(Path(a.articles))
+    data_dir = os.environ.get("BKKWATCH_DATA_DIR")
+    if a.articles:
+        articles = Path(a.articles)
+    elif data_dir:
+        articles = Path(data_dir) / "news_th" / "articles.jsonl.gz"
+    else:
+        ap.error("give ARTICLES_JSONL_GZ or set BKKWATCH_DATA_DIR: the news_th set is not in the repository")
+    if not articles.is_file():
+        ap.error(f"{articles}: no such file (news_th's articles.jsonl.gz)")
+    rows = load(articles)
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
     manifest = build(rows, out)

@@ -1,6 +1,6 @@
 """Rebuild ``stories.jsonl`` (the labelled story/duplicate set) from the public data sets and the hand decisions.
 
-    python classify/data/stories/build.py --data DIR [--proposals]     # DIR: e.g. ../shared/data
+    python classify/data/stories/build.py --data DIR [--proposals]     # DIR: the public data sets (traffy/, news_th/)
 
 Step 1 (proposals): rules propose duplicate families and same-story groups from the Traffy rows'
 metadata (coordinates, time, the citizen's category) and a list of problem words; news articles
