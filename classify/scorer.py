@@ -516,7 +516,7 @@ class ModelScorer:
                     impact=round(p, 3),
                     level=level,
                     urgent=urgent,
-                    agencies=agencies[i] if b >= AGENCIES_FROM else [],
+                    agencies=agencies[i],  # empty below AGENCIES_FROM (not ranked: see wanted)
                     places=sig.districts[:5],
                     explanation=self.explain(doc, b),
                     model_version=self.model_version,
