@@ -126,6 +126,30 @@ def test_district_guesses_give_way_to_a_named_place_and_to_the_location(scorer: 
         assert scorer.agency_scores([doc])[0][0]["name"] == "สำนักงานเขตบางแค"
 
 
+@pytest.mark.parametrize("text", ["น้ำท่วมขัง ถนนเพชรเกษม ซอย 69", "ไฟดับ ถนนพระราม 2 ซอย 50"])
+def test_a_road_through_several_districts_is_ordered_by_the_district_model(scorer: ModelScorer, text: str) -> None:
+    """A text whose only places are weak (a road through several districts) is read by the district model
+    too: the road's district the model finds likeliest comes first, ahead of the topic agencies, and every
+    score stays a number from 0 to 1."""
+    from classify.scorer import _weighted
+
+    assert scorer.district_model is not None
+    doc = scorer.prepare(text, source="traffy")
+    places = doc.signals.places
+    assert len(places.district_names) >= 2 and not any(h.strong for h in places.districts)
+    weighted = _weighted(scorer.models["agencies"], scorer.counts([doc]))
+    [guess] = scorer.district_guesses([doc], weighted, use_location=False)
+    assert guess is not None
+    index = {n: i for i, n in enumerate(scorer.district_model["districts"])}
+    likeliest = max(places.district_names, key=lambda n: guess[index[n]])
+    ranked = scorer.agency_scores([doc], use_location=False)[0]
+    assert ranked[0]["name"] == scorer.places.office_of(likeliest)
+    assert all(0.0 <= a["score"] <= 1.0 for a in ranked)
+    # With a location the road's other districts do not lead.
+    located = scorer.prepare(text, source="traffy", district="หนองแขม")
+    assert scorer.agency_scores([located])[0][0]["name"] == "สำนักงานเขตหนองแขม"
+
+
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(ROOT / ".venv" / "bin" / "bkkwatch"), *args],
