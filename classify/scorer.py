@@ -24,7 +24,7 @@ from classify.features import FeatureSpec, hashed_counts, question_features
 from classify.modelstore import ModelError, load
 from classify.places import Gazetteer, gazetteer, trie_pattern
 from classify.rules import PROBLEM_WORDS, ScoreResult
-from classify.signals import Signals, read_signals
+from classify.signals import SIGNAL_WORDS, Signals, read_signals
 from classify.text import model_text, normalize
 from classify.wordscan import WordScan, leftmost_longest
 
@@ -87,6 +87,10 @@ class Prepared:
     body: str
     words: str  # the model text (tokens joined by spaces), without signal tokens
     signals: Signals
+    # The one automaton pass over the body that read its places and signals, if a scorer's own (see
+    # ModelScorer.scan): its occurrences also give the scorer's topic words and agency names.
+    scan: WordScan | None = None
+    occurrences: list[tuple[int, str]] | None = None
 
     @property
     def with_signals(self) -> str:
@@ -102,14 +106,18 @@ def prepare(
     district: str | None = None,
     lat: Any = None,
     lon: Any = None,
+    scan: WordScan | None = None,
 ) -> Prepared:
-    """Normalise, read the signals and tokenise once; every model reads the result."""
+    """Normalise, read the signals and tokenise once; every model reads the result. ``scan``: a
+    :class:`WordScan` holding at least ``places.scan_words`` and :data:`classify.signals.SIGNAL_WORDS`,
+    to find the places, the signals and its other words in one pass."""
     body = normalize(f"{title}\n{text}" if title else text)
-    signals = read_signals(places, body, engagement, source, district, lat, lon)
-    return Prepared(body, model_text(body[:MODEL_CHARS]), signals)
+    occurrences = scan.occurrences(body) if scan is not None else None
+    signals = read_signals(places, body, engagement, source, district, lat, lon, occurrences)
+    return Prepared(body, model_text(body[:MODEL_CHARS]), signals, scan, occurrences)
 
 
-def prepare_item(places: Gazetteer, item: Mapping[str, Any]) -> Prepared:
+def prepare_item(places: Gazetteer, item: Mapping[str, Any], scan: WordScan | None = None) -> Prepared:
     """:func:`prepare` for one object of the ``bkkwatch score`` contract."""
     return prepare(
         places,
@@ -120,6 +128,7 @@ def prepare_item(places: Gazetteer, item: Mapping[str, Any]) -> Prepared:
         item.get("district"),
         item.get("lat"),
         item.get("lon"),
+        scan,
     )
 
 
@@ -304,8 +313,12 @@ class ModelScorer:
             and not n.startswith("เขต")  # "เขตบางรัก" is a place; "สำนักงานเขตบางรัก" is the agency
         }
         self._bma_re = re.compile(trie_pattern(sorted(names, key=len, reverse=True)))
+        self._bma_names = frozenset(names)  # the pattern matches where one of them occurs
         # The topic words a text names: the matches of trie_pattern(words), longest first, in one pass.
         self._topic_scan = WordScan(self._topic_words)
+        # One automaton pass over each document for its places, its signals, the topic words and the
+        # agency names (each a few dozen to a thousand words): the scan costs per character, not per word.
+        self.scan = WordScan(self.places.scan_words | SIGNAL_WORDS | self._topic_scan.words | self._bma_names)
 
     # --- preparing one document -------------------------------------------------------------------
     def prepare(
@@ -318,7 +331,7 @@ class ModelScorer:
         lat: Any = None,
         lon: Any = None,
     ) -> Prepared:
-        return prepare(self.places, text, title, engagement, source, district, lat, lon)
+        return prepare(self.places, text, title, engagement, source, district, lat, lon, self.scan)
 
     # --- the parts --------------------------------------------------------------------------------
     def counts(self, docs: Sequence[Prepared]) -> Any:
@@ -329,8 +342,14 @@ class ModelScorer:
         counts = self.counts(docs) if counts is None else counts
         bangkok = predict_relevance(self.models["relevance"], counts)
         # Naming a BMA agency (สำนักงานเขต…, สำนักการระบายน้ำ, สถานธนานุบาล กทม.) is about its remit.
-        named = np.array([bool(self._bma_re.search(d.body)) for d in docs])
+        named = np.array([self._names_agency(d) for d in docs], dtype=bool)
         return np.where(named, np.maximum(bangkok, AGENCY_NAMED_FLOOR), bangkok)
+
+    def _names_agency(self, doc: Prepared) -> bool:
+        """Whether the document names a BMA agency (``self._bma_re`` matches: one of the names occurs)."""
+        if doc.scan is self.scan and doc.occurrences is not None:
+            return any(word in self._bma_names for _, word in doc.occurrences)
+        return bool(self._bma_re.search(doc.body))
 
     def sentiment(self, docs: Sequence[Prepared], counts: Any = None) -> list[str]:
         counts = self.counts(docs) if counts is None else counts
@@ -475,7 +494,11 @@ class ModelScorer:
                     scores[entry.code] = max(scores.get(entry.code, 0.0), value)
         # The registry's topic words (น้ำท่วม → drainage, ไฟจราจร → traffic): a floor under the model.
         hits: dict[str, int] = {}
-        topic_found = {word for _, _, word in leftmost_longest(self._topic_scan.occurrences(doc.body))}
+        if doc.scan is self.scan and doc.occurrences is not None:
+            occurrences = doc.occurrences
+        else:
+            occurrences = self._topic_scan.occurrences(doc.body)
+        topic_found = {word for _, _, word in leftmost_longest(occurrences, self._topic_words)}
         for word in sorted(topic_found):  # sorted: ties rank the same in every run
             for code in self._topic_words[word]:
                 hits[code] = hits.get(code, 0) + 1
@@ -544,7 +567,7 @@ class ModelScorer:
         for start in range(0, len(items), batch):
             chunk = items[start : start + batch]
             with _gc_paused():
-                prepared = [prepare_item(self.places, it) for it in chunk]
+                prepared = [prepare_item(self.places, it, self.scan) for it in chunk]
                 out.extend(self.score_prepared(prepared))
         return out
 

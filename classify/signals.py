@@ -116,6 +116,7 @@ _FLOOD_WORDS = ("น้ำท่วม", "ท่วมขัง", "ท่วม�
 _BODY_WORDS = WordScan([*URGENT_WORDS, *POSITIVE_WORDS, *LASTING_WORDS, *_FLOW_WORDS, *_FLOOD_WORDS])
 _FOLDED_WORDS = WordScan([folded for _, folded in (*_PROBLEMS, *_BMA)])
 _ALL_WORDS = WordScan(_BODY_WORDS.words | _FOLDED_WORDS.words)
+SIGNAL_WORDS = _ALL_WORDS.words  # what a caller's own pass must look for to hand read_signals its occurrences
 
 
 def _affirmed(body: str, word: str) -> bool:
@@ -250,9 +251,13 @@ def read_signals(
     district: str | None = None,
     lat: Any = None,
     lon: Any = None,
+    occurrences: list[tuple[int, str]] | None = None,
 ) -> Signals:
-    """All signals of one normalised text (title and body joined)."""
-    found = gaz.find(body)
+    """All signals of one normalised text (title and body joined). ``occurrences``: (start, word) of every
+    occurrence in ``body`` of the words of one :class:`WordScan` holding at least ``gaz.scan_words`` and
+    :data:`SIGNAL_WORDS` (one automaton pass for the places, the signals and the caller's own words), if
+    the caller has found them; else the text is scanned here."""
+    found = gaz.find(body, occurrences)
     districts = list(found.district_names)
     district_from = "text" if districts else ""
     at = None
@@ -269,7 +274,11 @@ def read_signals(
             districts.insert(0, name)
             district_from = origin
     lowered = body.casefold()
-    if lowered == body:  # (most Thai texts) one pass finds both lists; each is then read by membership
+    # Each list is read by membership only, so a set holding other words too reads the same.
+    if occurrences is not None:
+        present = {word for _, word in occurrences}
+        folded_present = present if lowered == body else _FOLDED_WORDS.occurring(lowered)
+    elif lowered == body:  # (most Thai texts) one pass finds both lists
         present = folded_present = _ALL_WORDS.occurring(body)
     else:
         present = _BODY_WORDS.occurring(body)

@@ -197,3 +197,17 @@ def test_place_patterns_tried_where_the_automaton_finds_their_first_words() -> N
         starts = [s for s, w in occurrences if w in _BANGKOK_THAI] + [m.start() for m in _LETTER_B.finditer(text)]
         got = [(m.span(), m.group(0)) for m in matches_from(gaz._bangkok_re, text, starts)]
         assert got == [(m.span(), m.group(0)) for m in gaz._bangkok_re.finditer(text)], repr(text)
+
+
+def test_signals_read_from_a_callers_wider_pass_are_the_same() -> None:
+    """read_signals and find given the occurrences of a scan holding more words (a scorer's one pass)
+    read what their own scans read, for texts with and without capitals."""
+    from classify.signals import SIGNAL_WORDS
+
+    gaz = gazetteer()
+    wider = WordScan(gaz.scan_words | SIGNAL_WORDS | {"ท่อ", "ไฟฟ้า", "ab"})
+    pieces = [*PLACE_PIECES, "น้ำท่วม", "ขัง", "ไม่มี", "ผู้บาดเจ็บ", "PM2.5", "pm2.5", "ขยะ", "หลายครั้ง", "ขอบคุณ"]
+    for text in _random_texts(pieces, 3000, 12, seed=7):
+        occurrences = wider.occurrences(text)
+        assert gaz.find(text, occurrences) == gaz.find(text), repr(text)
+        assert read_signals(gaz, text, occurrences=occurrences) == read_signals(gaz, text), repr(text)
