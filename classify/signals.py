@@ -117,6 +117,13 @@ _BODY_WORDS = WordScan([*URGENT_WORDS, *POSITIVE_WORDS, *LASTING_WORDS, *_FLOW_W
 _FOLDED_WORDS = WordScan([folded for _, folded in (*_PROBLEMS, *_BMA)])
 _ALL_WORDS = WordScan(_BODY_WORDS.words | _FOLDED_WORDS.words)
 SIGNAL_WORDS = _ALL_WORDS.words  # what a caller's own pass must look for to hand read_signals its occurrences
+# Each list as a set: a text holds few of the words, so whether it holds any is asked before the list is
+# walked in its order (the sets found hold the places' and the caller's words too: never empty to test).
+_URGENT_SET = frozenset(URGENT_WORDS)
+_PROBLEM_SET = frozenset(folded for _, folded in _PROBLEMS)
+_BMA_SET = frozenset(folded for _, folded in _BMA)
+_POSITIVE_SET = frozenset(POSITIVE_WORDS)
+_LASTING_SET = frozenset(LASTING_WORDS)
 
 
 def _affirmed(body: str, word: str) -> bool:
@@ -283,7 +290,11 @@ def read_signals(
     else:
         present = _BODY_WORDS.occurring(body)
         folded_present = _FOLDED_WORDS.occurring(lowered)
-    harms = sorted({URGENT_WORDS[w] for w in URGENT_WORDS if w in present and _affirmed(body, w)}) if present else []
+    harms = (
+        sorted({URGENT_WORDS[w] for w in URGENT_WORDS if w in present and _affirmed(body, w)})
+        if not _URGENT_SET.isdisjoint(present)
+        else []
+    )
     if not present.isdisjoint(_FLOOD_WORDS) and _FLOOD_NOW.search(body):
         harms = sorted({*harms, "น้ำท่วมสูง"})
     engagement = engagement or {}
@@ -291,11 +302,13 @@ def read_signals(
         places=found,
         districts=districts,
         district_from=district_from,
-        problems=[w for w, folded in _PROBLEMS if folded in folded_present] if folded_present else [],
+        problems=[w for w, f in _PROBLEMS if f in folded_present]
+        if not _PROBLEM_SET.isdisjoint(folded_present)
+        else [],
         harms=harms,
-        bma_hits=[w for w, folded in _BMA if folded in folded_present] if folded_present else [],
-        positives=[w for w in POSITIVE_WORDS if w in present] if present else [],
-        lasting=[w for w in LASTING_WORDS if w in present] if present else [],
+        bma_hits=[w for w, f in _BMA if f in folded_present] if not _BMA_SET.isdisjoint(folded_present) else [],
+        positives=[w for w in POSITIVE_WORDS if w in present] if not _POSITIVE_SET.isdisjoint(present) else [],
+        lasting=[w for w in LASTING_WORDS if w in present] if not _LASTING_SET.isdisjoint(present) else [],
         source=source_kind(source),
         likes=count(engagement.get("likes")),
         shares=count(engagement.get("shares")),
