@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -277,6 +277,30 @@ class Gazetteer:
         km = 6371.0 * np.hypot(dlat, dlon)
         best = int(km.argmin())
         return names[best] if km[best] <= _MAX_KM_FROM_CENTROID else None
+
+    def districts_at(self, points: Sequence[tuple[Any, Any]]) -> list[str | None]:
+        """``[self.district_at(lat, lon) for lat, lon in points]`` (None for a missing or unreadable value),
+        the distances of all the points to the centroids computed at once: the same arithmetic, element by
+        element, as one point's (the cosine of each latitude from :func:`math.cos`, as there)."""
+        out: list[str | None] = [None] * len(points)
+        fixed = [
+            (i, point)
+            for i, (lat, lon) in enumerate(points)
+            if lat is not None and lon is not None and (point := fix_coordinates(lat, lon)) is not None
+        ]
+        if not fixed or not self.centroids:
+            return out
+        names, lats, lons = self._centroid_arrays
+        at = np.array([point for _, point in fixed])
+        scale = np.array([math.cos(math.radians(point[0])) for _, point in fixed])
+        dlat = np.radians(lats[None, :] - at[:, :1])
+        dlon = np.radians(lons[None, :] - at[:, 1:]) * scale[:, None]
+        km = 6371.0 * np.hypot(dlat, dlon)
+        best = km.argmin(axis=1)
+        nearest = km[np.arange(len(fixed)), best].tolist()
+        for (i, _), column, distance in zip(fixed, best.tolist(), nearest, strict=True):
+            out[i] = names[column] if distance <= _MAX_KM_FROM_CENTROID else None
+        return out
 
 
 def fix_coordinates(lat: Any, lon: Any) -> tuple[float, float] | None:

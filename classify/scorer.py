@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from types import EllipsisType
 from typing import Any
 
 import numpy as np
@@ -107,17 +108,21 @@ def prepare(
     lat: Any = None,
     lon: Any = None,
     scan: WordScan | None = None,
+    at: str | EllipsisType | None = ...,
 ) -> Prepared:
     """Normalise, read the signals and tokenise once; every model reads the result. ``scan``: a
     :class:`WordScan` holding at least ``places.scan_words`` and :data:`classify.signals.SIGNAL_WORDS`,
-    to find the places, the signals and its other words in one pass."""
+    to find the places, the signals and its other words in one pass. ``at``: the district at ``lat, lon``,
+    if looked up already (:meth:`Gazetteer.districts_at`)."""
     body = normalize(f"{title}\n{text}" if title else text)
     occurrences = scan.occurrences(body) if scan is not None else None
-    signals = read_signals(places, body, engagement, source, district, lat, lon, occurrences)
+    signals = read_signals(places, body, engagement, source, district, lat, lon, occurrences, at)
     return Prepared(body, model_text(body[:MODEL_CHARS]), signals, scan, occurrences)
 
 
-def prepare_item(places: Gazetteer, item: Mapping[str, Any], scan: WordScan | None = None) -> Prepared:
+def prepare_item(
+    places: Gazetteer, item: Mapping[str, Any], scan: WordScan | None = None, at: str | EllipsisType | None = ...
+) -> Prepared:
     """:func:`prepare` for one object of the ``bkkwatch score`` contract."""
     return prepare(
         places,
@@ -129,6 +134,7 @@ def prepare_item(places: Gazetteer, item: Mapping[str, Any], scan: WordScan | No
         item.get("lat"),
         item.get("lon"),
         scan,
+        at,
     )
 
 
@@ -567,7 +573,8 @@ class ModelScorer:
         for start in range(0, len(items), batch):
             chunk = items[start : start + batch]
             with _gc_paused():
-                prepared = [prepare_item(self.places, it, self.scan) for it in chunk]
+                located = self.places.districts_at([(it.get("lat"), it.get("lon")) for it in chunk])
+                prepared = [prepare_item(self.places, it, self.scan, at) for it, at in zip(chunk, located, strict=True)]
                 out.extend(self.score_prepared(prepared))
         return out
 

@@ -8,9 +8,10 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from types import EllipsisType
 from typing import Any
 
-from classify.places import Gazetteer, Places, fix_coordinates
+from classify.places import Gazetteer, Places
 from classify.rules import BMA_WORDS, POSITIVE_WORDS, PROBLEM_WORDS, URGENT_WORDS, count
 from classify.wordscan import WordScan
 
@@ -259,17 +260,18 @@ def read_signals(
     lat: Any = None,
     lon: Any = None,
     occurrences: list[tuple[int, str]] | None = None,
+    at: str | EllipsisType | None = ...,
 ) -> Signals:
     """All signals of one normalised text (title and body joined). ``occurrences``: (start, word) of every
     occurrence in ``body`` of the words of one :class:`WordScan` holding at least ``gaz.scan_words`` and
     :data:`SIGNAL_WORDS` (one automaton pass for the places, the signals and the caller's own words), if
-    the caller has found them; else the text is scanned here."""
+    the caller has found them; else the text is scanned here. ``at``: ``gaz.district_at(lat, lon)`` if the
+    caller has looked it up (:meth:`Gazetteer.districts_at` does a batch's at once)."""
     found = gaz.find(body, occurrences)
     districts = list(found.district_names)
     district_from = "text" if districts else ""
-    at = None
-    if lat is not None and lon is not None and fix_coordinates(lat, lon) is not None:
-        at = gaz.district_at(lat, lon)
+    if at is ...:
+        at = gaz.district_at(lat, lon) if lat is not None and lon is not None else None
     given = None
     if district:
         bare = str(district).strip().removeprefix("สำนักงานเขต").removeprefix("เขต").strip()
