@@ -278,6 +278,10 @@ class ModelScorer:
         self._is_district = [code.startswith("district-") for code in self.agency_codes]
         self.sentiment_offsets = np.asarray(self.meta["sentiment"].get("offsets", [0.0] * 4), dtype=float)
         self._by_code = {e.code: e for e in self.registry.entries}
+        self._listed = {e.code: (e.name_th, e.external) for e in self.registry.entries}  # as a result lists it
+        self._district_codes: dict[str, str | None] = {}
+        self._code_array = np.array(self.agency_codes, dtype=object)
+        self._district_columns = np.array(self._is_district, dtype=bool)
         self._office_entries: dict[str, AgencyEntry | None] = {}
         agencies = self.models["agencies"]
         # The agencies file holds the topic model and, since issue 6, the text → district model beside it.
@@ -399,21 +403,25 @@ class ModelScorer:
         else:
             probs = np.asarray(self.models["agencies"].named_steps["model"].predict_proba(weighted))
         guesses = self.district_guesses(docs, weighted, use_location)
-        # The threshold over the whole batch at once: (agency index, probability) of each row's agencies
-        # at or above it, in index order, as rank_agencies would find them row by row.
+        # The threshold over the whole batch at once: each row's agencies at or above it (the district
+        # offices left out for a located item), in index order, as rank_agencies would find them row by row.
         probs = np.asarray(probs, dtype=np.float64)
         hit_rows, hit_cols = np.nonzero(probs >= AGENCY_MIN_PROB)
+        located = [use_location and d.signals.district_from in ("field", "coordinates") for d in docs]
+        if any(located):
+            keep = ~(np.asarray(located, dtype=bool)[hit_rows] & self._district_columns[hit_cols])
+            hit_rows, hit_cols = hit_rows[keep], hit_cols[keep]
         values = probs[hit_rows, hit_cols].tolist()
-        columns = hit_cols.tolist()
+        codes = self._code_array[hit_cols].tolist()
         bounds = np.searchsorted(hit_rows, np.arange(len(docs) + 1)).tolist()
         rows = probs.tolist()
         return [
-            self.rank_agencies(
+            self._rank(
                 doc,
                 rows[k],
-                use_location,
+                located[k],
                 guesses[k],
-                above=list(zip(columns[bounds[k] : bounds[k + 1]], values[bounds[k] : bounds[k + 1]], strict=True)),
+                dict(zip(codes[bounds[k] : bounds[k + 1]], values[bounds[k] : bounds[k + 1]], strict=True)),
             )
             for k, doc in enumerate(docs)
         ]
@@ -459,8 +467,7 @@ class ModelScorer:
         """One document's top 5 from the model's probabilities (``row``), its location and its places.
         ``above``: (index, probability) of the agencies of ``row`` at or above :data:`AGENCY_MIN_PROB`, in
         index order, if already found (:meth:`agency_scores` thresholds a whole batch at once)."""
-        sig = doc.signals
-        located = use_location and sig.district_from in ("field", "coordinates")
+        located = use_location and doc.signals.district_from in ("field", "coordinates")
         if above is None:
             row = np.asarray(row, dtype=np.float64)
             found = np.flatnonzero(row >= AGENCY_MIN_PROB).tolist()
@@ -472,55 +479,77 @@ class ModelScorer:
             scores = {codes[i]: p for i, p in above if not district[i]}
         else:
             scores = {codes[i]: p for i, p in above}
-        text_districts = sig.places.district_names
+        return self._rank(doc, row, located, guess, scores)
+
+    def _rank(
+        self,
+        doc: Prepared,
+        row: np.ndarray | Sequence[float],
+        located: bool,
+        guess: np.ndarray | None,
+        scores: dict[str, float],
+    ) -> list[dict[str, Any]]:
+        """:meth:`rank_agencies` from the model's agencies at or above the threshold (``scores``, code ->
+        probability, in index order; without the district offices when the item is ``located``)."""
+        sig = doc.signals
+        places = sig.places
+        text_districts = places.district_names
         if located:
-            entry = self._office_entry(self.places.office_of(sig.districts[0]))
-            if entry is not None:
-                scores[entry.code] = max(scores.get(entry.code, 0.0), 0.97)
-        weights = sig.places.district_weights
-        for rank, name in enumerate(text_districts[:3]):
-            entry = self._office_entry(self.places.office_of(name))
-            if entry is None:
-                continue
-            if any(h.strong and h.name == name for h in sig.places.districts):
-                prior = PRIOR_NAMED
-            else:  # a bare name, or a road or canal through several districts
-                prior = PRIOR_WEAK + PRIOR_WEAK_SLOPE * min(weights.get(name, 0.0), 1.0)
-            prior -= 0.1 * rank
-            if located and name != sig.districts[0]:
-                prior -= PRIOR_OTHER_PENALTY
-            scores[entry.code] = max(scores.get(entry.code, 0.0), prior)
-        if guess is not None and not text_districts and self.district_model is not None:
+            code = self._district_code(sig.districts[0])
+            if code is not None:
+                scores[code] = max(scores.get(code, 0.0), 0.97)
+        if text_districts:
+            weights = places.district_weights
+            for rank, name in enumerate(text_districts[:3]):
+                code = self._district_code(name)
+                if code is None:
+                    continue
+                if any(h.strong and h.name == name for h in places.districts):
+                    prior = PRIOR_NAMED
+                else:  # a bare name, or a road or canal through several districts
+                    prior = PRIOR_WEAK + PRIOR_WEAK_SLOPE * min(weights.get(name, 0.0), 1.0)
+                prior -= 0.1 * rank
+                if located and name != sig.districts[0]:
+                    prior -= PRIOR_OTHER_PENALTY
+                scores[code] = max(scores.get(code, 0.0), prior)
+        elif guess is not None and self.district_model is not None:
             names = self.district_model["districts"]
             for i in np.argsort(-guess, kind="stable")[:PRIOR_GUESS_N].tolist():
-                office = self.places.office_of(names[i])
-                entry = self._office_entry(office)
-                if entry is not None:
+                code = self._district_code(names[i])
+                if code is not None:
                     value = min(PRIOR_GUESS_MAX, PRIOR_GUESS_SCALE * float(guess[i]))
-                    scores[entry.code] = max(scores.get(entry.code, 0.0), value)
+                    scores[code] = max(scores.get(code, 0.0), value)
         # The registry's topic words (น้ำท่วม → drainage, ไฟจราจร → traffic): a floor under the model.
-        hits: dict[str, int] = {}
         if doc.scan is self.scan and doc.occurrences is not None:
             occurrences = doc.occurrences
         else:
             occurrences = self._topic_scan.occurrences(doc.body)
-        topic_found = {word for _, _, word in leftmost_longest(occurrences, self._topic_words)}
-        for word in sorted(topic_found):  # sorted: ties rank the same in every run
-            for code in self._topic_words[word]:
-                hits[code] = hits.get(code, 0) + 1
-        for code, n in hits.items():
-            floor = min(TOPIC_WORD_MAX, TOPIC_WORD_BASE + 0.1 * n)
-            scores[code] = max(scores.get(code, 0.0), floor)
+        topic_words = self._topic_words
+        if any(word in topic_words for _, word in occurrences):
+            hits: dict[str, int] = {}
+            topic_found = {word for _, _, word in leftmost_longest(occurrences, topic_words)}
+            for word in sorted(topic_found):  # sorted: ties rank the same in every run
+                for code in topic_words[word]:
+                    hits[code] = hits.get(code, 0) + 1
+            for code, n in hits.items():
+                floor = min(TOPIC_WORD_MAX, TOPIC_WORD_BASE + 0.1 * n)
+                scores[code] = max(scores.get(code, 0.0), floor)
         # Ties (two registry topic floors of the same size) go to the agency the model finds likelier.
         index = self._agency_index
         ranked = sorted(scores.items(), key=lambda kv: (-kv[1], -float(row[index[kv[0]]]) if kv[0] in index else 0.0))
-        ranked = ranked[:5]
         agencies = []
-        for code, value in ranked:
-            entry = self._by_code.get(code)
-            if entry is not None:
-                agencies.append({"name": entry.name_th, "score": round(value, 3), "external": entry.external})
+        for code, value in ranked[:5]:
+            listed = self._listed.get(code)
+            if listed is not None:
+                agencies.append({"name": listed[0], "score": round(value, 3), "external": listed[1]})
         return agencies
+
+    def _district_code(self, name: str) -> str | None:
+        """The registry code of a district's office (by its bare name), if there is one (cached)."""
+        if name not in self._district_codes:
+            entry = self._office_entry(self.places.office_of(name))
+            self._district_codes[name] = entry.code if entry is not None else None
+        return self._district_codes[name]
 
     # --- the whole score --------------------------------------------------------------------------
     def score_prepared(self, docs: Sequence[Prepared]) -> list[ScoreResult]:
