@@ -367,8 +367,8 @@ class ModelScorer:
 
     def impact(self, docs: Sequence[Prepared], bangkok: np.ndarray, sentiments: Sequence[str]) -> np.ndarray:
         rows = [
-            impact_features(d.signals, float(b), float(s == "neg"))
-            for d, b, s in zip(docs, bangkok, sentiments, strict=True)
+            impact_features(d.signals, b, float(s == "neg"))
+            for d, b, s in zip(docs, np.asarray(bangkok, dtype=np.float64).tolist(), sentiments, strict=True)
         ]
         return np.asarray(self.models["impact"].predict_proba(np.asarray(rows))[:, 1])
 

@@ -210,23 +210,26 @@ class Signals:
 
     def dense(self) -> list[float]:
         """Dense features for the impact model (order fixed by DENSE_NAMES)."""
-        strong = sum(1 for h in self.places.districts if h.strong)
+        places = self.places  # (read into locals once: a row per document of every batch)
+        hits = places.districts
+        strong = sum(1 for h in hits if h.strong) if hits else 0
+        source = self.source
         return [
             min(strong, 3) / 3,
-            min(len(self.places.districts), 5) / 5,
-            min(len(self.places.bangkok_mentions), 3) / 3,
-            min(len(self.places.other_provinces), 3) / 3,
+            min(len(hits), 5) / 5,
+            min(len(places.bangkok_mentions), 3) / 3,
+            min(len(places.other_provinces), 3) / 3,
             min(len(self.bma_hits), 3) / 3,
-            min(sum(PROBLEM_WORDS[w] for w in self.problems), 4.0) / 4,
+            min(sum(PROBLEM_WORDS[w] for w in self.problems), 4.0) / 4 if self.problems else 0.0,
             min(len(self.harms), 2) / 2,
             min(len(self.lasting), 2) / 2,
             min(len(self.positives), 2) / 2,
             math.log1p(self.reach) / 12,
             float(self.spreading),
             float(self.viral),
-            float(self.source == "news"),
-            float(self.source == "social"),
-            float(self.source == "complaint"),
+            float(source == "news"),
+            float(source == "social"),
+            float(source == "complaint"),
             float(self.district_from in ("field", "coordinates")),
         ]
 
