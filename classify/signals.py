@@ -271,7 +271,7 @@ def read_signals(
     the caller has found them; else the text is scanned here. ``at``: ``gaz.district_at(lat, lon)`` if the
     caller has looked it up (:meth:`Gazetteer.districts_at` does a batch's at once)."""
     found = gaz.find(body, occurrences)
-    districts = list(found.district_names)
+    districts = found.district_names  # (a fresh list)
     district_from = "text" if districts else ""
     if at is ...:
         at = gaz.district_at(lat, lon) if lat is not None and lon is not None else None
@@ -302,7 +302,11 @@ def read_signals(
     )
     if not present.isdisjoint(_FLOOD_WORDS) and _FLOOD_NOW.search(body):
         harms = sorted({*harms, "น้ำท่วมสูง"})
-    engagement = engagement or {}
+    if engagement:
+        likes, shares = count(engagement.get("likes")), count(engagement.get("shares"))
+        comments = count(engagement.get("comments"))
+    else:
+        likes = shares = comments = 0
     return Signals(
         places=found,
         districts=districts,
@@ -315,8 +319,8 @@ def read_signals(
         positives=[w for w in POSITIVE_WORDS if w in present] if not _POSITIVE_SET.isdisjoint(present) else [],
         lasting=[w for w in LASTING_WORDS if w in present] if not _LASTING_SET.isdisjoint(present) else [],
         source=source_kind(source),
-        likes=count(engagement.get("likes")),
-        shares=count(engagement.get("shares")),
-        comments=count(engagement.get("comments")),
+        likes=likes,
+        shares=shares,
+        comments=comments,
         roundup=is_roundup(body, lowered, present),
     )
