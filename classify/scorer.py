@@ -610,15 +610,19 @@ class ModelScorer:
     # --- explanation ------------------------------------------------------------------------------
     def explain(self, doc: Prepared, bangkok: float) -> str:
         sig = doc.signals
-        parts: list[str] = list(sig.harms[:3])
-        parts.extend(sorted(sig.problems, key=lambda w: -PROBLEM_WORDS[w])[:3])
+        places = sig.places
+        parts: list[str] = sig.harms[:3]
+        if sig.problems:
+            parts.extend(sorted(sig.problems, key=lambda w: -PROBLEM_WORDS[w])[:3])
         if sig.roundup:  # the relayed incidents are not the item's matter; a flooded road is
             parts = ["รายงานสภาพจราจร (ข่าวรวม)", *(h for h in sig.harms if h in _FLOOD_HARMS)]
         if sig.lasting:
             parts.append("ปัญหายืดเยื้อ/แจ้งซ้ำ")
-        parts.extend(f"เขต{d}" for d in sig.districts[:2])
-        parts.extend(sig.places.landmarks[:1])
-        if not sig.districts and sig.places.bangkok_mentions:
+        if sig.districts:
+            parts.extend(f"เขต{d}" for d in sig.districts[:2])
+        if places.districts:
+            parts.extend(places.landmarks[:1])
+        if not sig.districts and places.bangkok_mentions:
             parts.append("กล่าวถึงกรุงเทพฯ")
         if sig.bma_hits:
             parts.append(f"เกี่ยวกับ กทม. ({sig.bma_hits[0]})")
@@ -628,8 +632,8 @@ class ModelScorer:
             parts.append("กำลังเป็นไวรัล")
         elif sig.spreading:
             parts.append("ยอดแชร์สูง" if sig.shares >= 300 else "มีผู้แสดงความเห็นมาก")
-        if sig.places.other_provinces:
-            parts.append("จังหวัดอื่น: " + ", ".join(sig.places.other_provinces[:2]))
+        if places.other_provinces:
+            parts.append("จังหวัดอื่น: " + ", ".join(places.other_provinces[:2]))
         if bangkok < RELEVANT_AT:
             parts.append("ไม่น่าเกี่ยวกับ กทม.")
         parts = list(dict.fromkeys(parts))
