@@ -37,7 +37,7 @@ _MAX_KM_FROM_CENTROID = 12.0
 DATA_DIR = Path(__file__).parent / "data"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PlaceHit:
     name: str  # the district's bare Thai name, e.g. บางรัก
     agency: str  # the district office's canonical name
@@ -47,7 +47,7 @@ class PlaceHit:
     weight: float = 1.0  # 1 for a place in one district; 1/n for a road through n districts
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Places:
     districts: list[PlaceHit]
     bangkok_mentions: list[str]

@@ -148,7 +148,7 @@ def source_kind(source: str | None) -> str:
     return "other"
 
 
-@dataclass
+@dataclass(slots=True)
 class Signals:
     places: Places
     districts: list[str]  # bare names, best first
