@@ -605,6 +605,9 @@ class ModelScorer:
                 located = self.places.districts_at([(it.get("lat"), it.get("lon")) for it in chunk])
                 prepared = [prepare_item(self.places, it, self.scan, at) for it, at in zip(chunk, located, strict=True)]
                 out.extend(self.score_prepared(prepared))
+                # Freed now, by reference counting: else the collection that follows the pause walks the
+                # batch's prepared documents (some thirty objects each) before the next batch replaces them.
+                del prepared
         return out
 
     # --- explanation ------------------------------------------------------------------------------
