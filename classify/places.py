@@ -12,8 +12,9 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -36,7 +37,7 @@ _MAX_KM_FROM_CENTROID = 12.0
 DATA_DIR = Path(__file__).parent / "data"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PlaceHit:
     name: str  # the district's bare Thai name, e.g. บางรัก
     agency: str  # the district office's canonical name
@@ -46,7 +47,7 @@ class PlaceHit:
     weight: float = 1.0  # 1 for a place in one district; 1/n for a road through n districts
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Places:
     districts: list[PlaceHit]
     bangkok_mentions: list[str]
@@ -63,19 +64,18 @@ class Places:
         """Districts, most mentioned (weighted) first."""
         return list(self._names)
 
-    # Computed once (the signals, the model text and the agency ranking each read them); the properties
-    # above hand out copies.
-    @cached_property
-    def _weights(self) -> dict[str, float]:
+    # Computed once, when the places are found (the signals, the model text and the agency ranking each
+    # read them; the properties above hand out copies). Plain attributes: a cached_property's lookup cost
+    # more than computing them for every text.
+    _weights: dict[str, float] = field(init=False, repr=False, compare=False)
+    _names: tuple[str, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
         score: dict[str, float] = {}
         for hit in self.districts:
             score[hit.name] = score.get(hit.name, 0.0) + hit.weight * (1.5 if hit.strong else 1.0)
-        return score
-
-    @cached_property
-    def _names(self) -> tuple[str, ...]:
-        score = self._weights
-        return tuple(sorted(score, key=lambda name: -score[name]))
+        object.__setattr__(self, "_weights", score)
+        object.__setattr__(self, "_names", tuple(sorted(score, key=lambda name: -score[name])) if score else ())
 
     @property
     def landmarks(self) -> list[str]:
@@ -84,6 +84,7 @@ class Places:
 
 BANGKOK_WORDS = ("กรุงเทพมหานคร", "กรุงเทพฯ", "กรุงเทพ", "กทม", "bangkok", "bma", "เมืองหลวง", "เมืองกรุง")
 _BANGKOK_THAI = frozenset(w for w in BANGKOK_WORDS if not w.isascii())
+_LETTER_B = re.compile("[bB]")  # where an English Bangkok word can begin (no other letter folds to b)
 _PROVINCE_PREFIX_WORDS = frozenset(("จ.", "จังหวัด"))  # what _PROVINCE_PREFIX must start with
 # "กรุงเทพ" inside a company/hospital name (โรงพยาบาลกรุงเทพ…, ธนาคารกรุงเทพ) does not place an item in Bangkok.
 _BANGKOK_NAME_PREFIXES = ("โรงพยาบาล", "รพ.", "ธนาคาร", "มหาวิทยาลัย", "ม.", "ประกันภัย", "ดุสิต", "โตโยต้า")
@@ -196,6 +197,7 @@ class Gazetteer:
         # texts name no province and do not say Bangkok.
         self._scan = WordScan([*self._forms, *plain, *prefixed, *_PROVINCE_PREFIX_WORDS, *_BANGKOK_THAI])
         self._plain_provinces = frozenset(plain)
+        self._province_starts = self._plain_provinces | _PROVINCE_PREFIX_WORDS  # where a province match begins
         self._prefixed_provinces = frozenset(prefixed)
         self.centroids = {k: (float(v[0]), float(v[1])) for k, v in (centroids or {}).items() if k in self._office}
         self._centroid_arrays = (
@@ -211,8 +213,18 @@ class Gazetteer:
     def district_bare_names(self) -> list[str]:
         return list(self._office)
 
-    def find(self, text: str) -> Places:
-        occurrences = self._scan.occurrences(text)
+    @property
+    def scan_words(self) -> frozenset[str]:
+        """The words :meth:`find` looks for in one automaton pass (the places' forms, the provinces' names
+        and the words that say whether the province and Bangkok patterns can match)."""
+        return self._scan.words
+
+    def find(self, text: str, occurrences: list[tuple[int, str]] | None = None) -> Places:
+        """The places ``text`` names. ``occurrences``: (start, word) of every occurrence in ``text`` of the
+        words of a :class:`WordScan` holding at least :attr:`scan_words`, if a caller's pass (for its own
+        words too) has found them; the other words are ignored."""
+        if occurrences is None:
+            occurrences = self._scan.occurrences(text)
         present = {word for _, word in occurrences}
         provinces: dict[str, None] = {}
         province_spans: list[tuple[int, int]] = []
@@ -220,7 +232,8 @@ class Gazetteer:
         if not present.isdisjoint(self._plain_provinces) or (
             not present.isdisjoint(_PROVINCE_PREFIX_WORDS) and not present.isdisjoint(self._prefixed_provinces)
         ):
-            for match in self._province_re.finditer(text):
+            starts = [start for start, word in occurrences if word in self._province_starts]
+            for match in matches_from(self._province_re, text, starts):
                 before = text[max(0, match.start() - 9) : match.start()].rstrip()
                 if before.endswith(_STREET_WORDS):
                     continue  # ถนนกำแพงเพชร, แยกนนทบุรี: Bangkok streets named after provinces
@@ -239,7 +252,10 @@ class Gazetteer:
         # Bangkok's Thai words, or a b/B for the English ones (case-insensitive: no other letter folds to b).
         if present.isdisjoint(_BANGKOK_THAI) and "b" not in text and "B" not in text:
             return Places(hits, bangkok, list(provinces))
-        for m in self._bangkok_re.finditer(text):
+        starts = [start for start, word in occurrences if word in _BANGKOK_THAI]
+        if "b" in text or "B" in text:
+            starts += [m.start() for m in _LETTER_B.finditer(text)]
+        for m in matches_from(self._bangkok_re, text, starts):
             before = text[max(0, m.start() - 10) : m.start()].rstrip()
             if before.endswith(_BANGKOK_NAME_PREFIXES) or text[m.end() : m.end() + 6].startswith(
                 ("สุราษฎร์", "พัทยา", "ราชสีมา", "อุดร", "ภูเก็ต", "เชียงใหม่", "ธนาคม", "ธุรกิจ", "ยนต์")
@@ -262,6 +278,30 @@ class Gazetteer:
         best = int(km.argmin())
         return names[best] if km[best] <= _MAX_KM_FROM_CENTROID else None
 
+    def districts_at(self, points: Sequence[tuple[Any, Any]]) -> list[str | None]:
+        """``[self.district_at(lat, lon) for lat, lon in points]`` (None for a missing or unreadable value),
+        the distances of all the points to the centroids computed at once: the same arithmetic, element by
+        element, as one point's (the cosine of each latitude from :func:`math.cos`, as there)."""
+        out: list[str | None] = [None] * len(points)
+        fixed = [
+            (i, point)
+            for i, (lat, lon) in enumerate(points)
+            if lat is not None and lon is not None and (point := fix_coordinates(lat, lon)) is not None
+        ]
+        if not fixed or not self.centroids:
+            return out
+        names, lats, lons = self._centroid_arrays
+        at = np.array([point for _, point in fixed])
+        scale = np.array([math.cos(math.radians(point[0])) for _, point in fixed])
+        dlat = np.radians(lats[None, :] - at[:, :1])
+        dlon = np.radians(lons[None, :] - at[:, 1:]) * scale[:, None]
+        km = 6371.0 * np.hypot(dlat, dlon)
+        best = km.argmin(axis=1)
+        nearest = km[np.arange(len(fixed)), best].tolist()
+        for (i, _), column, distance in zip(fixed, best.tolist(), nearest, strict=True):
+            out[i] = names[column] if distance <= _MAX_KM_FROM_CENTROID else None
+        return out
+
 
 def fix_coordinates(lat: Any, lon: Any) -> tuple[float, float] | None:
     """(lat, lon) inside Bangkok's box, swapping the pair if that is what puts it there; else None."""
@@ -275,6 +315,20 @@ def fix_coordinates(lat: Any, lon: Any) -> tuple[float, float] | None:
         if _LAT_RANGE[0] <= la <= _LAT_RANGE[1] and _LON_RANGE[0] <= lo <= _LON_RANGE[1]:
             return la, lo
     return None
+
+
+def matches_from(pattern: re.Pattern[str], text: str, starts: list[int]) -> Iterator[re.Match[str]]:
+    """The matches of ``pattern.finditer(text)`` for a pattern that matches only where one of ``starts``
+    is (the automaton found there a word every match begins with) and never the empty string: the
+    pattern tried at those positions alone, from left to right and on from each match's end, rather
+    than at every character of the text."""
+    end = 0
+    for start in sorted(set(starts)):
+        if start >= end:
+            match = pattern.match(text, start)
+            if match is not None:
+                end = match.end()
+                yield match
 
 
 def _provinces_path() -> Path:

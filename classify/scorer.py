@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from types import EllipsisType
 from typing import Any
 
 import numpy as np
@@ -24,7 +25,7 @@ from classify.features import FeatureSpec, hashed_counts, question_features
 from classify.modelstore import ModelError, load
 from classify.places import Gazetteer, gazetteer, trie_pattern
 from classify.rules import PROBLEM_WORDS, ScoreResult
-from classify.signals import Signals, read_signals
+from classify.signals import SIGNAL_WORDS, Signals, read_signals
 from classify.text import model_text, normalize
 from classify.wordscan import WordScan, leftmost_longest
 
@@ -97,6 +98,10 @@ class Prepared:
     body: str
     words: str  # the model text (tokens joined by spaces), without signal tokens
     signals: Signals
+    # The one automaton pass over the body that read its places and signals, if a scorer's own (see
+    # ModelScorer.scan): its occurrences also give the scorer's topic words and agency names.
+    scan: WordScan | None = None
+    occurrences: list[tuple[int, str]] | None = None
 
     @property
     def with_signals(self) -> str:
@@ -112,14 +117,22 @@ def prepare(
     district: str | None = None,
     lat: Any = None,
     lon: Any = None,
+    scan: WordScan | None = None,
+    at: str | EllipsisType | None = ...,
 ) -> Prepared:
-    """Normalise, read the signals and tokenise once; every model reads the result."""
+    """Normalise, read the signals and tokenise once; every model reads the result. ``scan``: a
+    :class:`WordScan` holding at least ``places.scan_words`` and :data:`classify.signals.SIGNAL_WORDS`,
+    to find the places, the signals and its other words in one pass. ``at``: the district at ``lat, lon``,
+    if looked up already (:meth:`Gazetteer.districts_at`)."""
     body = normalize(f"{title}\n{text}" if title else text)
-    signals = read_signals(places, body, engagement, source, district, lat, lon)
-    return Prepared(body, model_text(body[:MODEL_CHARS]), signals)
+    occurrences = scan.occurrences(body) if scan is not None else None
+    signals = read_signals(places, body, engagement, source, district, lat, lon, occurrences, at)
+    return Prepared(body, model_text(body[:MODEL_CHARS]), signals, scan, occurrences)
 
 
-def prepare_item(places: Gazetteer, item: Mapping[str, Any]) -> Prepared:
+def prepare_item(
+    places: Gazetteer, item: Mapping[str, Any], scan: WordScan | None = None, at: str | EllipsisType | None = ...
+) -> Prepared:
     """:func:`prepare` for one object of the ``bkkwatch score`` contract."""
     return prepare(
         places,
@@ -130,6 +143,8 @@ def prepare_item(places: Gazetteer, item: Mapping[str, Any]) -> Prepared:
         item.get("district"),
         item.get("lat"),
         item.get("lon"),
+        scan,
+        at,
     )
 
 
@@ -273,6 +288,10 @@ class ModelScorer:
         self._is_district = [code.startswith("district-") for code in self.agency_codes]
         self.sentiment_offsets = np.asarray(self.meta["sentiment"].get("offsets", [0.0] * 4), dtype=float)
         self._by_code = {e.code: e for e in self.registry.entries}
+        self._listed = {e.code: (e.name_th, e.external) for e in self.registry.entries}  # as a result lists it
+        self._district_codes: dict[str, str | None] = {}
+        self._code_array = np.array(self.agency_codes, dtype=object)
+        self._district_columns = np.array(self._is_district, dtype=bool)
         self._office_entries: dict[str, AgencyEntry | None] = {}
         agencies = self.models["agencies"]
         # The agencies file holds the topic model and, since issue 6, the text → district model beside it.
@@ -315,8 +334,12 @@ class ModelScorer:
             and not n.startswith("เขต")  # "เขตบางรัก" is a place; "สำนักงานเขตบางรัก" is the agency
         }
         self._bma_re = re.compile(trie_pattern(sorted(names, key=len, reverse=True)))
+        self._bma_names = frozenset(names)  # the pattern matches where one of them occurs
         # The topic words a text names: the matches of trie_pattern(words), longest first, in one pass.
         self._topic_scan = WordScan(self._topic_words)
+        # One automaton pass over each document for its places, its signals, the topic words and the
+        # agency names (each a few dozen to a thousand words): the scan costs per character, not per word.
+        self.scan = WordScan(self.places.scan_words | SIGNAL_WORDS | self._topic_scan.words | self._bma_names)
 
     # --- preparing one document -------------------------------------------------------------------
     def prepare(
@@ -329,7 +352,7 @@ class ModelScorer:
         lat: Any = None,
         lon: Any = None,
     ) -> Prepared:
-        return prepare(self.places, text, title, engagement, source, district, lat, lon)
+        return prepare(self.places, text, title, engagement, source, district, lat, lon, self.scan)
 
     # --- the parts --------------------------------------------------------------------------------
     def counts(self, docs: Sequence[Prepared]) -> Any:
@@ -340,8 +363,14 @@ class ModelScorer:
         counts = self.counts(docs) if counts is None else counts
         bangkok = predict_relevance(self.models["relevance"], counts)
         # Naming a BMA agency (สำนักงานเขต…, สำนักการระบายน้ำ, สถานธนานุบาล กทม.) is about its remit.
-        named = np.array([bool(self._bma_re.search(d.body)) for d in docs])
+        named = np.array([self._names_agency(d) for d in docs], dtype=bool)
         return np.where(named, np.maximum(bangkok, AGENCY_NAMED_FLOOR), bangkok)
+
+    def _names_agency(self, doc: Prepared) -> bool:
+        """Whether the document names a BMA agency (``self._bma_re`` matches: one of the names occurs)."""
+        if doc.scan is self.scan and doc.occurrences is not None:
+            return any(word in self._bma_names for _, word in doc.occurrences)
+        return bool(self._bma_re.search(doc.body))
 
     def sentiment(self, docs: Sequence[Prepared], counts: Any = None) -> list[str]:
         counts = self.counts(docs) if counts is None else counts
@@ -349,8 +378,8 @@ class ModelScorer:
 
     def impact(self, docs: Sequence[Prepared], bangkok: np.ndarray, sentiments: Sequence[str]) -> np.ndarray:
         rows = [
-            impact_features(d.signals, float(b), float(s == "neg"))
-            for d, b, s in zip(docs, bangkok, sentiments, strict=True)
+            impact_features(d.signals, b, float(s == "neg"))
+            for d, b, s in zip(docs, np.asarray(bangkok, dtype=np.float64).tolist(), sentiments, strict=True)
         ]
         return np.asarray(self.models["impact"].predict_proba(np.asarray(rows))[:, 1])
 
@@ -385,21 +414,25 @@ class ModelScorer:
         else:
             probs = np.asarray(self.models["agencies"].named_steps["model"].predict_proba(weighted))
         guesses = self.district_guesses(docs, weighted, use_location)
-        # The threshold over the whole batch at once: (agency index, probability) of each row's agencies
-        # at or above it, in index order, as rank_agencies would find them row by row.
+        # The threshold over the whole batch at once: each row's agencies at or above it (the district
+        # offices left out for a located item), in index order, as rank_agencies would find them row by row.
         probs = np.asarray(probs, dtype=np.float64)
         hit_rows, hit_cols = np.nonzero(probs >= AGENCY_MIN_PROB)
+        located = [use_location and d.signals.district_from in ("field", "coordinates") for d in docs]
+        if any(located):
+            keep = ~(np.asarray(located, dtype=bool)[hit_rows] & self._district_columns[hit_cols])
+            hit_rows, hit_cols = hit_rows[keep], hit_cols[keep]
         values = probs[hit_rows, hit_cols].tolist()
-        columns = hit_cols.tolist()
+        codes = self._code_array[hit_cols].tolist()
         bounds = np.searchsorted(hit_rows, np.arange(len(docs) + 1)).tolist()
         rows = probs.tolist()
         return [
-            self.rank_agencies(
+            self._rank(
                 doc,
                 rows[k],
-                use_location,
+                located[k],
                 guesses[k],
-                above=list(zip(columns[bounds[k] : bounds[k + 1]], values[bounds[k] : bounds[k + 1]], strict=True)),
+                dict(zip(codes[bounds[k] : bounds[k + 1]], values[bounds[k] : bounds[k + 1]], strict=True)),
             )
             for k, doc in enumerate(docs)
         ]
@@ -446,8 +479,7 @@ class ModelScorer:
         """One document's top 5 from the model's probabilities (``row``), its location and its places.
         ``above``: (index, probability) of the agencies of ``row`` at or above :data:`AGENCY_MIN_PROB`, in
         index order, if already found (:meth:`agency_scores` thresholds a whole batch at once)."""
-        sig = doc.signals
-        located = use_location and sig.district_from in ("field", "coordinates")
+        located = use_location and doc.signals.district_from in ("field", "coordinates")
         if above is None:
             row = np.asarray(row, dtype=np.float64)
             found = np.flatnonzero(row >= AGENCY_MIN_PROB).tolist()
@@ -459,54 +491,80 @@ class ModelScorer:
             scores = {codes[i]: p for i, p in above if not district[i]}
         else:
             scores = {codes[i]: p for i, p in above}
-        text_districts = sig.places.district_names
+        return self._rank(doc, row, located, guess, scores)
+
+    def _rank(
+        self,
+        doc: Prepared,
+        row: np.ndarray | Sequence[float],
+        located: bool,
+        guess: np.ndarray | None,
+        scores: dict[str, float],
+    ) -> list[dict[str, Any]]:
+        """:meth:`rank_agencies` from the model's agencies at or above the threshold (``scores``, code ->
+        probability, in index order; without the district offices when the item is ``located``)."""
+        sig = doc.signals
+        places = sig.places
+        text_districts = places.district_names
         if located:
-            entry = self._office_entry(self.places.office_of(sig.districts[0]))
-            if entry is not None:
-                scores[entry.code] = max(scores.get(entry.code, 0.0), 0.97)
-        weights = sig.places.district_weights
-        for rank, name in enumerate(text_districts[: PRIOR_WEAK_TOP if guess is not None else 3]):
-            entry = self._office_entry(self.places.office_of(name))
-            if entry is None:
-                continue
-            if any(h.strong and h.name == name for h in sig.places.districts):
-                prior = PRIOR_NAMED
-            else:  # a bare name, or a road or canal through several districts
-                prior = PRIOR_WEAK + PRIOR_WEAK_SLOPE * min(weights.get(name, 0.0), 1.0)
-            prior -= 0.1 * min(rank, 2)  # the 4th and 5th weak places (see PRIOR_WEAK_TOP) as the 3rd
-            if guess is not None and name in self._district_index:  # only weak places (see district_guesses)
-                lift = PRIOR_WEAK_GUESS * float(guess[self._district_index[name]])
-                prior += (PRIOR_WEAK_CAP - prior) * lift / (1.0 + lift)
-            if located and name != sig.districts[0]:
-                prior -= PRIOR_OTHER_PENALTY
-            scores[entry.code] = max(scores.get(entry.code, 0.0), prior)
+            code = self._district_code(sig.districts[0])
+            if code is not None:
+                scores[code] = max(scores.get(code, 0.0), 0.97)
+        if text_districts:
+            weights = places.district_weights
+            for rank, name in enumerate(text_districts[: PRIOR_WEAK_TOP if guess is not None else 3]):
+                code = self._district_code(name)
+                if code is None:
+                    continue
+                if any(h.strong and h.name == name for h in places.districts):
+                    prior = PRIOR_NAMED
+                else:  # a bare name, or a road or canal through several districts
+                    prior = PRIOR_WEAK + PRIOR_WEAK_SLOPE * min(weights.get(name, 0.0), 1.0)
+                prior -= 0.1 * min(rank, 2)  # the 4th and 5th weak places (see PRIOR_WEAK_TOP) as the 3rd
+                if guess is not None and name in self._district_index:  # only weak places (see district_guesses)
+                    lift = PRIOR_WEAK_GUESS * float(guess[self._district_index[name]])
+                    prior += (PRIOR_WEAK_CAP - prior) * lift / (1.0 + lift)
+                if located and name != sig.districts[0]:
+                    prior -= PRIOR_OTHER_PENALTY
+                scores[code] = max(scores.get(code, 0.0), prior)
         if guess is not None and self.district_model is not None:
             names = self.district_model["districts"]
             for i in np.argsort(-guess, kind="stable")[:PRIOR_GUESS_N].tolist():
-                office = self.places.office_of(names[i])
-                entry = self._office_entry(office)
-                if entry is not None:
+                code = self._district_code(names[i])
+                if code is not None:
                     value = min(PRIOR_GUESS_MAX, PRIOR_GUESS_SCALE * float(guess[i]))
-                    scores[entry.code] = max(scores.get(entry.code, 0.0), value)
+                    scores[code] = max(scores.get(code, 0.0), value)
         # The registry's topic words (น้ำท่วม → drainage, ไฟจราจร → traffic): a floor under the model.
-        hits: dict[str, int] = {}
-        topic_found = {word for _, _, word in leftmost_longest(self._topic_scan.occurrences(doc.body))}
-        for word in sorted(topic_found):  # sorted: ties rank the same in every run
-            for code in self._topic_words[word]:
-                hits[code] = hits.get(code, 0) + 1
-        for code, n in hits.items():
-            floor = min(TOPIC_WORD_MAX, TOPIC_WORD_BASE + 0.1 * n)
-            scores[code] = max(scores.get(code, 0.0), floor)
+        if doc.scan is self.scan and doc.occurrences is not None:
+            occurrences = doc.occurrences
+        else:
+            occurrences = self._topic_scan.occurrences(doc.body)
+        topic_words = self._topic_words
+        if any(word in topic_words for _, word in occurrences):
+            hits: dict[str, int] = {}
+            topic_found = {word for _, _, word in leftmost_longest(occurrences, topic_words)}
+            for word in sorted(topic_found):  # sorted: ties rank the same in every run
+                for code in topic_words[word]:
+                    hits[code] = hits.get(code, 0) + 1
+            for code, n in hits.items():
+                floor = min(TOPIC_WORD_MAX, TOPIC_WORD_BASE + 0.1 * n)
+                scores[code] = max(scores.get(code, 0.0), floor)
         # Ties (two registry topic floors of the same size) go to the agency the model finds likelier.
         index = self._agency_index
         ranked = sorted(scores.items(), key=lambda kv: (-kv[1], -float(row[index[kv[0]]]) if kv[0] in index else 0.0))
-        ranked = ranked[:5]
         agencies = []
-        for code, value in ranked:
-            entry = self._by_code.get(code)
-            if entry is not None:
-                agencies.append({"name": entry.name_th, "score": round(value, 3), "external": entry.external})
+        for code, value in ranked[:5]:
+            listed = self._listed.get(code)
+            if listed is not None:
+                agencies.append({"name": listed[0], "score": round(value, 3), "external": listed[1]})
         return agencies
+
+    def _district_code(self, name: str) -> str | None:
+        """The registry code of a district's office (by its bare name), if there is one (cached)."""
+        if name not in self._district_codes:
+            entry = self._office_entry(self.places.office_of(name))
+            self._district_codes[name] = entry.code if entry is not None else None
+        return self._district_codes[name]
 
     # --- the whole score --------------------------------------------------------------------------
     def score_prepared(self, docs: Sequence[Prepared]) -> list[ScoreResult]:
@@ -559,22 +617,30 @@ class ModelScorer:
         for start in range(0, len(items), batch):
             chunk = items[start : start + batch]
             with _gc_paused():
-                prepared = [prepare_item(self.places, it) for it in chunk]
+                located = self.places.districts_at([(it.get("lat"), it.get("lon")) for it in chunk])
+                prepared = [prepare_item(self.places, it, self.scan, at) for it, at in zip(chunk, located, strict=True)]
                 out.extend(self.score_prepared(prepared))
+                # Freed now, by reference counting: else the collection that follows the pause walks the
+                # batch's prepared documents (some thirty objects each) before the next batch replaces them.
+                del prepared
         return out
 
     # --- explanation ------------------------------------------------------------------------------
     def explain(self, doc: Prepared, bangkok: float) -> str:
         sig = doc.signals
-        parts: list[str] = list(sig.harms[:3])
-        parts.extend(sorted(sig.problems, key=lambda w: -PROBLEM_WORDS[w])[:3])
+        places = sig.places
+        parts: list[str] = sig.harms[:3]
+        if sig.problems:
+            parts.extend(sorted(sig.problems, key=lambda w: -PROBLEM_WORDS[w])[:3])
         if sig.roundup:  # the relayed incidents are not the item's matter; a flooded road is
             parts = ["รายงานสภาพจราจร (ข่าวรวม)", *(h for h in sig.harms if h in _FLOOD_HARMS)]
         if sig.lasting:
             parts.append("ปัญหายืดเยื้อ/แจ้งซ้ำ")
-        parts.extend(f"เขต{d}" for d in sig.districts[:2])
-        parts.extend(sig.places.landmarks[:1])
-        if not sig.districts and sig.places.bangkok_mentions:
+        if sig.districts:
+            parts.extend(f"เขต{d}" for d in sig.districts[:2])
+        if places.districts:
+            parts.extend(places.landmarks[:1])
+        if not sig.districts and places.bangkok_mentions:
             parts.append("กล่าวถึงกรุงเทพฯ")
         if sig.bma_hits:
             parts.append(f"เกี่ยวกับ กทม. ({sig.bma_hits[0]})")
@@ -584,8 +650,8 @@ class ModelScorer:
             parts.append("กำลังเป็นไวรัล")
         elif sig.spreading:
             parts.append("ยอดแชร์สูง" if sig.shares >= 300 else "มีผู้แสดงความเห็นมาก")
-        if sig.places.other_provinces:
-            parts.append("จังหวัดอื่น: " + ", ".join(sig.places.other_provinces[:2]))
+        if places.other_provinces:
+            parts.append("จังหวัดอื่น: " + ", ".join(places.other_provinces[:2]))
         if bangkok < RELEVANT_AT:
             parts.append("ไม่น่าเกี่ยวกับ กทม.")
         parts = list(dict.fromkeys(parts))

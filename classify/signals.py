@@ -8,9 +8,10 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from types import EllipsisType
 from typing import Any
 
-from classify.places import Gazetteer, Places, fix_coordinates
+from classify.places import Gazetteer, Places
 from classify.rules import BMA_WORDS, POSITIVE_WORDS, PROBLEM_WORDS, URGENT_WORDS, count
 from classify.wordscan import WordScan
 
@@ -116,6 +117,14 @@ _FLOOD_WORDS = ("น้ำท่วม", "ท่วมขัง", "ท่วม�
 _BODY_WORDS = WordScan([*URGENT_WORDS, *POSITIVE_WORDS, *LASTING_WORDS, *_FLOW_WORDS, *_FLOOD_WORDS])
 _FOLDED_WORDS = WordScan([folded for _, folded in (*_PROBLEMS, *_BMA)])
 _ALL_WORDS = WordScan(_BODY_WORDS.words | _FOLDED_WORDS.words)
+SIGNAL_WORDS = _ALL_WORDS.words  # what a caller's own pass must look for to hand read_signals its occurrences
+# Each list as a set: a text holds few of the words, so whether it holds any is asked before the list is
+# walked in its order (the sets found hold the places' and the caller's words too: never empty to test).
+_URGENT_SET = frozenset(URGENT_WORDS)
+_PROBLEM_SET = frozenset(folded for _, folded in _PROBLEMS)
+_BMA_SET = frozenset(folded for _, folded in _BMA)
+_POSITIVE_SET = frozenset(POSITIVE_WORDS)
+_LASTING_SET = frozenset(LASTING_WORDS)
 
 
 def _affirmed(body: str, word: str) -> bool:
@@ -139,7 +148,7 @@ def source_kind(source: str | None) -> str:
     return "other"
 
 
-@dataclass
+@dataclass(slots=True)
 class Signals:
     places: Places
     districts: list[str]  # bare names, best first
@@ -201,23 +210,26 @@ class Signals:
 
     def dense(self) -> list[float]:
         """Dense features for the impact model (order fixed by DENSE_NAMES)."""
-        strong = sum(1 for h in self.places.districts if h.strong)
+        places = self.places  # (read into locals once: a row per document of every batch)
+        hits = places.districts
+        strong = sum(1 for h in hits if h.strong) if hits else 0
+        source = self.source
         return [
             min(strong, 3) / 3,
-            min(len(self.places.districts), 5) / 5,
-            min(len(self.places.bangkok_mentions), 3) / 3,
-            min(len(self.places.other_provinces), 3) / 3,
+            min(len(hits), 5) / 5,
+            min(len(places.bangkok_mentions), 3) / 3,
+            min(len(places.other_provinces), 3) / 3,
             min(len(self.bma_hits), 3) / 3,
-            min(sum(PROBLEM_WORDS[w] for w in self.problems), 4.0) / 4,
+            min(sum(PROBLEM_WORDS[w] for w in self.problems), 4.0) / 4 if self.problems else 0.0,
             min(len(self.harms), 2) / 2,
             min(len(self.lasting), 2) / 2,
             min(len(self.positives), 2) / 2,
             math.log1p(self.reach) / 12,
             float(self.spreading),
             float(self.viral),
-            float(self.source == "news"),
-            float(self.source == "social"),
-            float(self.source == "complaint"),
+            float(source == "news"),
+            float(source == "social"),
+            float(source == "complaint"),
             float(self.district_from in ("field", "coordinates")),
         ]
 
@@ -250,14 +262,19 @@ def read_signals(
     district: str | None = None,
     lat: Any = None,
     lon: Any = None,
+    occurrences: list[tuple[int, str]] | None = None,
+    at: str | EllipsisType | None = ...,
 ) -> Signals:
-    """All signals of one normalised text (title and body joined)."""
-    found = gaz.find(body)
-    districts = list(found.district_names)
+    """All signals of one normalised text (title and body joined). ``occurrences``: (start, word) of every
+    occurrence in ``body`` of the words of one :class:`WordScan` holding at least ``gaz.scan_words`` and
+    :data:`SIGNAL_WORDS` (one automaton pass for the places, the signals and the caller's own words), if
+    the caller has found them; else the text is scanned here. ``at``: ``gaz.district_at(lat, lon)`` if the
+    caller has looked it up (:meth:`Gazetteer.districts_at` does a batch's at once)."""
+    found = gaz.find(body, occurrences)
+    districts = found.district_names  # (a fresh list)
     district_from = "text" if districts else ""
-    at = None
-    if lat is not None and lon is not None and fix_coordinates(lat, lon) is not None:
-        at = gaz.district_at(lat, lon)
+    if at is ...:
+        at = gaz.district_at(lat, lon) if lat is not None and lon is not None else None
     given = None
     if district:
         bare = str(district).strip().removeprefix("สำนักงานเขต").removeprefix("เขต").strip()
@@ -269,27 +286,41 @@ def read_signals(
             districts.insert(0, name)
             district_from = origin
     lowered = body.casefold()
-    if lowered == body:  # (most Thai texts) one pass finds both lists; each is then read by membership
+    # Each list is read by membership only, so a set holding other words too reads the same.
+    if occurrences is not None:
+        present = {word for _, word in occurrences}
+        folded_present = present if lowered == body else _FOLDED_WORDS.occurring(lowered)
+    elif lowered == body:  # (most Thai texts) one pass finds both lists
         present = folded_present = _ALL_WORDS.occurring(body)
     else:
         present = _BODY_WORDS.occurring(body)
         folded_present = _FOLDED_WORDS.occurring(lowered)
-    harms = sorted({URGENT_WORDS[w] for w in URGENT_WORDS if w in present and _affirmed(body, w)}) if present else []
+    harms = (
+        sorted({URGENT_WORDS[w] for w in URGENT_WORDS if w in present and _affirmed(body, w)})
+        if not _URGENT_SET.isdisjoint(present)
+        else []
+    )
     if not present.isdisjoint(_FLOOD_WORDS) and _FLOOD_NOW.search(body):
         harms = sorted({*harms, "น้ำท่วมสูง"})
-    engagement = engagement or {}
+    if engagement:
+        likes, shares = count(engagement.get("likes")), count(engagement.get("shares"))
+        comments = count(engagement.get("comments"))
+    else:
+        likes = shares = comments = 0
     return Signals(
         places=found,
         districts=districts,
         district_from=district_from,
-        problems=[w for w, folded in _PROBLEMS if folded in folded_present] if folded_present else [],
+        problems=[w for w, f in _PROBLEMS if f in folded_present]
+        if not _PROBLEM_SET.isdisjoint(folded_present)
+        else [],
         harms=harms,
-        bma_hits=[w for w, folded in _BMA if folded in folded_present] if folded_present else [],
-        positives=[w for w in POSITIVE_WORDS if w in present] if present else [],
-        lasting=[w for w in LASTING_WORDS if w in present] if present else [],
+        bma_hits=[w for w, f in _BMA if f in folded_present] if not _BMA_SET.isdisjoint(folded_present) else [],
+        positives=[w for w in POSITIVE_WORDS if w in present] if not _POSITIVE_SET.isdisjoint(present) else [],
+        lasting=[w for w in LASTING_WORDS if w in present] if not _LASTING_SET.isdisjoint(present) else [],
         source=source_kind(source),
-        likes=count(engagement.get("likes")),
-        shares=count(engagement.get("shares")),
-        comments=count(engagement.get("comments")),
+        likes=likes,
+        shares=shares,
+        comments=comments,
         roundup=is_roundup(body, lowered, present),
     )

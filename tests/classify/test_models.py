@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -282,6 +283,27 @@ def test_batch_agency_ranking_equals_the_per_document_one(scorer: ModelScorer, u
         assert scorer.rank_agencies(doc, flat.tolist(), use_location, above=above) == scorer.rank_agencies(
             doc, flat, use_location
         )
+
+
+def test_one_pass_preparation_scores_the_same(scorer: ModelScorer) -> None:
+    """Documents prepared through the scorer's one automaton pass (places, signals, topic words and
+    agency names) score as documents whose every word list is scanned on its own."""
+    from classify.scorer import prepare
+
+    texts: list[tuple[str, dict[str, Any]]] = [
+        *_BATCH_TEXTS,  # type: ignore[list-item]
+        ("สำนักการระบายน้ำ ลอกท่อ ถนนพระราม 4 เขตคลองเตย PM2.5 สูง แจ้ง กทม. หลายครั้ง", {"source": "news"}),
+        ("ไฟไหม้ตึกย่านสีลม ไม่มีผู้บาดเจ็บ Bangkok, จ.นนทบุรี", {"source": "social"}),
+    ]
+    one_pass = [scorer.prepare(text, **kw) for text, kw in texts]
+    assert all(d.scan is scorer.scan and d.occurrences is not None for d in one_pass)
+    apart = [prepare(scorer.places, text, **kw) for text, kw in texts]
+    assert all(d.occurrences is None for d in apart)
+    assert [d.signals for d in one_pass] == [d.signals for d in apart]
+    assert scorer.relevance(one_pass).tolist() == scorer.relevance(apart).tolist()
+    assert scorer.relevance(one_pass)[-3] >= 0.6  # names an agency: the floor, found in the one pass
+    assert scorer.agency_scores(one_pass) == scorer.agency_scores(apart)
+    assert scorer.score_prepared(one_pass) == scorer.score_prepared(apart)
 
 
 def test_compact_weights_give_the_sparse_product_bit_for_bit(scorer: ModelScorer) -> None:

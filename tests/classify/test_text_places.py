@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from classify.places import fix_coordinates, gazetteer
@@ -59,3 +61,29 @@ def test_roads_and_sois_are_found_as_people_abbreviate_them() -> None:
     assert [h.name for h in gaz.find(normalize("ขยะล้น ซ.ลาซาล")).districts] == ["บางนา"]
     kamphaeng = gaz.find(normalize("ถ.กำแพงเพชร 2 ฝาท่อแตก"))
     assert kamphaeng.districts and kamphaeng.other_provinces == []  # a Bangkok road, not the province
+
+
+def test_districts_of_a_batch_of_points_are_each_points_district() -> None:
+    """districts_at (all the points' distances at once) gives district_at's answer for every point:
+    inside and outside Bangkok, swapped pairs, strings, rounded values, missing and unreadable values."""
+    import random
+
+    gaz = gazetteer()
+    rng = random.Random(3)
+    points: list[tuple[Any, Any]] = []
+    for i in range(6000):
+        kind = i % 5
+        if kind == 0:
+            points.append((13.45 + rng.random() * 0.6, 100.25 + rng.random() * 0.8))
+        elif kind == 1:
+            points.append((100.25 + rng.random() * 0.8, 13.45 + rng.random() * 0.6))
+        elif kind == 2:
+            points.append((rng.choice([None, "x", float("nan"), "13.7", 13.7]), rng.choice([None, "100.5", 100.5])))
+        elif kind == 3:
+            points.append((str(13.6 + rng.random() * 0.3), str(100.4 + rng.random() * 0.4)))
+        else:
+            points.append((round(13.6 + rng.random() * 0.3, rng.randint(0, 6)), round(100.4 + rng.random() * 0.4, 3)))
+    found = gaz.districts_at(points)
+    assert found == [gaz.district_at(lat, lon) for lat, lon in points]
+    assert sum(name is not None for name in found) > 2000 and None in found
+    assert gaz.districts_at([]) == []

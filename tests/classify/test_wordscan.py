@@ -139,3 +139,75 @@ def test_signals_of_a_text_without_capitals_come_from_one_pass() -> None:
     assert signals.bma_hits == ["สำนักงานเขต"]
     assert signals.lasting == ["หลายครั้ง", "ยังไม่ได้"]
     assert signals.harms == [] and not signals.roundup
+
+
+PLACE_PIECES = [
+    "จ.",
+    "จังหวัด",
+    " ",
+    "\u3000",
+    "ตาก",
+    "ตากอากาศ",
+    "นนทบุรี",
+    "พระนครศรีอยุธยา",
+    "ศรีอยุธยา",
+    "พระนคร",
+    "ถนน",
+    "แยก",
+    "เขตบางรัก",
+    "บางรัก",
+    "กรุงเทพ",
+    "กรุงเทพมหานคร",
+    "ฯ",
+    "กทม",
+    "b",
+    "B",
+    "ank",
+    "angkok",
+    "ma",
+    "โรงพยาบาล",
+    "ธนาคาร",
+    "x",
+]
+
+
+def test_matches_from_is_finditer_when_matches_begin_with_found_words() -> None:
+    """matches_from on a pattern whose matches overlap the words it begins with: finditer's matches."""
+    from classify.places import matches_from
+
+    pattern = re.compile("abc?d?|bcd|b ?ca|d(?:d|a)")
+    scan = WordScan(["ab", "bcd", "b", "dd", "da"])
+    for text in _random_texts(LETTERS, 3000, 12, seed=9):
+        starts = [start for start, _ in scan.occurrences(text)]
+        expected = [(m.span(), m.group(0)) for m in pattern.finditer(text)]
+        assert [(m.span(), m.group(0)) for m in matches_from(pattern, text, starts)] == expected, repr(text)
+
+
+def test_place_patterns_tried_where_the_automaton_finds_their_first_words() -> None:
+    """find tries the province and Bangkok patterns only where the automaton found a word they begin
+    with (matches_from): the same matches as finditer over the whole text."""
+    from classify.places import _BANGKOK_THAI, _LETTER_B, _PROVINCE_PREFIX_WORDS, matches_from
+
+    gaz = gazetteer()
+    for text in _random_texts(PLACE_PIECES, 5000, 10, seed=6):
+        occurrences = gaz._scan.occurrences(text)
+        starts = [s for s, w in occurrences if w in gaz._plain_provinces or w in _PROVINCE_PREFIX_WORDS]
+        got = [(m.span(), m.group(0)) for m in matches_from(gaz._province_re, text, starts)]
+        assert got == [(m.span(), m.group(0)) for m in gaz._province_re.finditer(text)], repr(text)
+        starts = [s for s, w in occurrences if w in _BANGKOK_THAI] + [m.start() for m in _LETTER_B.finditer(text)]
+        got = [(m.span(), m.group(0)) for m in matches_from(gaz._bangkok_re, text, starts)]
+        assert got == [(m.span(), m.group(0)) for m in gaz._bangkok_re.finditer(text)], repr(text)
+
+
+def test_signals_read_from_a_callers_wider_pass_are_the_same() -> None:
+    """read_signals and find given the occurrences of a scan holding more words (a scorer's one pass)
+    read what their own scans read, for texts with and without capitals."""
+    from classify.signals import SIGNAL_WORDS
+
+    gaz = gazetteer()
+    wider = WordScan(gaz.scan_words | SIGNAL_WORDS | {"ท่อ", "ไฟฟ้า", "ab"})
+    pieces = [*PLACE_PIECES, "น้ำท่วม", "ขัง", "ไม่มี", "ผู้บาดเจ็บ", "PM2.5", "pm2.5", "ขยะ", "หลายครั้ง", "ขอบคุณ"]
+    for text in _random_texts(pieces, 3000, 12, seed=7):
+        occurrences = wider.occurrences(text)
+        assert gaz.find(text, occurrences) == gaz.find(text), repr(text)
+        assert read_signals(gaz, text, occurrences=occurrences) == read_signals(gaz, text), repr(text)
