@@ -106,6 +106,39 @@ def test_shared_weighting_equals_each_models_tfidf() -> None:
     assert np.allclose(Counts(counts).weighted(tfidf).toarray(), expected, atol=1e-5)
 
 
+def _bits(matrix: sp.csr_matrix) -> tuple[list[int], list[int], bytes]:
+    return matrix.indptr.tolist(), matrix.indices.tolist(), matrix.data.tobytes()
+
+
+def test_weighting_leaves_out_zero_idf_columns_and_weighs_rows_alone() -> None:
+    """Columns whose IDF weight is zero (relevance's character n-grams) are left out, not stored as zeros:
+    the same values as the transformer's; a row subset is weighted exactly as those rows of the whole."""
+    counts = sp.random(30, 64, density=0.3, random_state=2, format="csr", dtype=np.float32)
+    counts.data = np.ceil(counts.data * 4)
+    tfidf = TfidfTransformer(sublinear_tf=True).fit(counts)
+    tfidf.idf_ = np.where(np.arange(64) < 40, tfidf.idf_, 0.0).astype(np.float32)
+    weighted = Counts(counts).weighted(tfidf)
+    assert weighted.indices.max() < 40 and weighted.nnz == (counts.indices < 40).sum()
+    assert np.allclose(weighted.toarray(), tfidf.transform(counts).toarray(), atol=1e-6)
+    rows = np.array([0, 3, 4, 17, 29])
+    assert _bits(Counts(counts).weighted(tfidf, rows)) == _bits(weighted[rows])
+    tfidf.idf_ = np.zeros(64, dtype=np.float32)
+    assert Counts(counts).weighted(tfidf).nnz == 0
+
+
+def test_the_product_with_the_questions_is_the_stacked_product_bit_for_bit() -> None:
+    from classify.scorer import _product_with_questions
+
+    weighted = sp.random(50, 300, density=0.1, random_state=3, format="csr", dtype=np.float32)
+    questions = sp.random(50, 12, density=0.3, random_state=4, format="csr", dtype=np.float32)
+    questions = sp.csr_matrix(sp.diags((np.arange(50) != 7).astype(np.float32)) @ questions)  # a row without cues
+    questions.eliminate_zeros()
+    assert questions[7].nnz == 0 and questions.nnz > 100
+    coef = np.random.default_rng(5).normal(size=(312, 4)).astype(np.float32)
+    expected = sp.hstack([weighted, questions], format="csr") @ coef
+    assert _product_with_questions(weighted, questions, coef).tobytes() == expected.tobytes()
+
+
 def test_models_trained_on_other_features_are_refused(tmp_path: Path) -> None:
     from classify.modelstore import MODEL_DIR, ModelError
 

@@ -90,11 +90,12 @@ def test_a_question_scores_higher_as_a_question_than_the_same_statement(scorer: 
 
 
 def test_the_loaded_svm_weights_give_decision_function_exactly(scorer: ModelScorer) -> None:
-    """ModelScorer keeps the SVM's coef_.T contiguous (``svm_coef_t``); the scores must equal those of the
-    model without it (sklearn's decision_function) bit for bit."""
+    """ModelScorer keeps the SVM's coef_.T contiguous (``svm_coef_t``) and the NB-SVM's weights side by side
+    (``nb_stack``); the scores must equal those of the model without them (sklearn's decision_function on
+    the stacked matrix, one product per NB-SVM array) bit for bit."""
     model = scorer.models["sentiment"]
-    assert "svm_coef_t" in model
-    plain = {k: v for k, v in model.items() if k != "svm_coef_t"}
+    assert "svm_coef_t" in model and "nb_stack" in model
+    plain = {k: v for k, v in model.items() if k not in ("svm_coef_t", "nb_stack")}
     texts = ["ร้านนี้เปิดวันอาทิตย์ไหมคะ", "น้ำท่วมขังหน้าบ้าน แย่มาก", "", "ขอบคุณ กทม. ที่มาซ่อมให้เร็วมาก?"]
     docs = [scorer.prepare(t, source="social") for t in texts]
     counts, questions = scorer.counts(docs), sentiment_questions(docs)
