@@ -185,10 +185,20 @@ QUESTION_TAIL = 20  # characters at the end of a text (after trailing punctuatio
 QUESTION_WEIGHT = 0.3  # the cue columns' scale next to the l2-normalised TF-IDF row (3-fold CV: 0.3 > 0.5 > 1)
 _MARKS = "\u0e31\u0e34-\u0e3a\u0e47-\u0e4e"  # a cue followed by a vowel or tone mark is another word (ไหม้)
 _CUE_RES = [re.compile(re.escape(cue) + f"(?![{_MARKS}])") for cue in QUESTION_CUES]
-_CUES = list(enumerate(zip(QUESTION_CUES, _CUE_RES, strict=True)))
+_CUE_INDEX = {cue: j for j, cue in enumerate(QUESTION_CUES)}
 _CUE_SCAN = WordScan(QUESTION_CUES)  # which cues occur at all, in one pass (the patterns then check the marks)
-_TRAILING = re.compile(r"[\s\W_]+$")
+_TRAILING = re.compile(r"[\s\W_]+$")  # what _tail strips (tests/classify compares the two)
 N_QUESTION_FEATURES = 2 * len(QUESTION_CUES) + 2
+
+
+def _tail(text: str) -> str:
+    """The last :data:`QUESTION_TAIL` characters of ``_TRAILING.sub("", text)``: the text without its
+    trailing run of the pattern's characters (every character but the alphanumeric ones, and the
+    underscore). A loop over the few trailing characters; the pattern was tried at every position."""
+    end = len(text)
+    while end and (not text[end - 1].isalnum() or text[end - 1] == "_"):
+        end -= 1
+    return text[max(end - QUESTION_TAIL, 0) : end]
 
 
 def question_features(texts: Sequence[str]) -> sp.csr_matrix:
@@ -199,25 +209,29 @@ def question_features(texts: Sequence[str]) -> sp.csr_matrix:
     rows: list[int] = []
     cols: list[int] = []
     vals: list[float] = []
-
-    def put(row: int, col: int, value: float = 1.0) -> None:
-        rows.append(row)
-        cols.append(col)
-        vals.append(value)
-
     for i, raw in enumerate(texts):
         text = raw.casefold()
         present = _CUE_SCAN.occurring(text)
-        end = _TRAILING.sub("", text)[-QUESTION_TAIL:] if present else ""
-        for j, (cue, pattern) in _CUES if present else ():
-            if cue in present and pattern.search(text):
-                put(i, j)
-                if cue in end and pattern.search(end):
-                    put(i, n + j)
+        if present:
+            end = _tail(text)
+            for j in sorted(_CUE_INDEX[cue] for cue in present):
+                pattern = _CUE_RES[j]
+                if pattern.search(text):
+                    rows.append(i)
+                    cols.append(j)
+                    vals.append(1.0)
+                    if QUESTION_CUES[j] in end and pattern.search(end):
+                        rows.append(i)
+                        cols.append(n + j)
+                        vals.append(1.0)
         marks = text.count("?") + text.count("？")
         if marks:
-            put(i, 2 * n, min(marks, 3) / 3)
+            rows.append(i)
+            cols.append(2 * n)
+            vals.append(min(marks, 3) / 3)
             if text.rstrip().endswith(("?", "？")):
-                put(i, 2 * n + 1)
+                rows.append(i)
+                cols.append(2 * n + 1)
+                vals.append(1.0)
     data = np.asarray(vals, dtype=np.float32) * np.float32(QUESTION_WEIGHT)
     return sp.csr_matrix((data, (rows, cols)), shape=(len(texts), N_QUESTION_FEATURES), dtype=np.float32)
