@@ -25,7 +25,7 @@ from classify.modelstore import ModelError, load
 from classify.places import Gazetteer, gazetteer, trie_pattern
 from classify.rules import PROBLEM_WORDS, ScoreResult
 from classify.signals import Signals, read_signals
-from classify.text import model_text, normalize
+from classify.text import model_text, normalize, normalize_many
 from classify.wordscan import WordScan, leftmost_longest
 
 MODEL_NAMES = ("relevance", "sentiment", "impact", "agencies")
@@ -121,6 +121,29 @@ def prepare_item(places: Gazetteer, item: Mapping[str, Any]) -> Prepared:
         item.get("lat"),
         item.get("lon"),
     )
+
+
+def prepare_many(places: Gazetteer, items: Sequence[Mapping[str, Any]]) -> list[Prepared]:
+    """``[prepare_item(places, item) for item in items]``, the texts normalised as one batch
+    (:func:`classify.text.normalize_many`)."""
+    texts = [(str(it.get("title") or ""), str(it.get("text") or "")) for it in items]
+    bodies = normalize_many([f"{title}\n{text}" if title else text for title, text in texts])
+    return [
+        Prepared(
+            body,
+            model_text(body[:MODEL_CHARS]),
+            read_signals(
+                places,
+                body,
+                it.get("engagement") or {},
+                it.get("source"),
+                it.get("district"),
+                it.get("lat"),
+                it.get("lon"),
+            ),
+        )
+        for it, body in zip(items, bodies, strict=True)
+    ]
 
 
 def agency_text(doc: Prepared) -> str:
@@ -612,7 +635,7 @@ class ModelScorer:
         for start in range(0, len(items), batch):
             chunk = items[start : start + batch]
             with _gc_paused():
-                prepared = [prepare_item(self.places, it) for it in chunk]
+                prepared = prepare_many(self.places, chunk)
                 out.extend(self.score_prepared(prepared))
         return out
 

@@ -61,6 +61,33 @@ def test_normalize_keeps_its_contract() -> None:
     assert emoji_tokens("ดีมาก😂😂😂😂😂 👍🏻") == ["😂", "😂", "😂", "👍"]
 
 
+def test_normalising_a_batch_is_normalising_each_text() -> None:
+    """normalize_many finds the texts that its rules can change by scans over the whole batch: the same
+    results as normalize on the development set, the tricky texts, and random strings of the characters
+    those scans look for (marks, runs, spaces, newlines, other white space, surrogates)."""
+    import random
+
+    from classify.text import normalize_many
+
+    texts = [f"{item.get('title') or ''}\n{item['text']}" for item in read_devset()] + TRICKY
+    assert normalize_many(texts) == [normalize(t) for t in texts]
+    assert normalize_many([]) == [] and normalize_many([""]) == [""]
+    rng = random.Random(0)
+    alphabet = [*"ก ่้ัาะเ\n\n5๕a", "\u0e4d", "\u0e45", "\u0e4c", "\t", "ๆ", "\u00a0", "\u3000", "\r", "\u200b", "\ud83d"]
+    for _ in range(3000):
+        batch = ["".join(rng.choices(alphabet, k=rng.randrange(0, 12))) for _ in range(rng.randrange(1, 5))]
+        assert normalize_many(batch) == [normalize(t) for t in batch], batch
+
+
+def test_no_white_space_above_the_table_of_normalize_many() -> None:
+    import sys
+
+    from classify.text import _OTHER_SPACE
+
+    above = len(_OTHER_SPACE) - 1
+    assert not _OTHER_SPACE[above] and not any(chr(c).isspace() for c in range(above, sys.maxunicode + 1))
+
+
 SPEC = FeatureSpec(bits=12, word_ngrams=2, char_ngrams=(2, 3))
 
 
@@ -181,6 +208,16 @@ def test_real_danger_stays_urgent(scorer: ModelScorer) -> None:
     assert not doc.signals.roundup
     result = scorer.score_prepared([doc])[0]
     assert result.urgent and result.level == 3
+
+
+def test_preparing_a_batch_is_preparing_each_item(scorer: ModelScorer) -> None:
+    from classify.scorer import prepare_many
+
+    items = [
+        {"text": t, "title": title, "source": "news", "engagement": {"shares": 500}, "district": "บางรัก"}
+        for t, title in [("ถนนทรุด ซอยลาดพร้าว ๑๐๑", ""), ("น้ำท่วมขังมากกกกก  😡", "หัวข้อ"), ("", "")]
+    ]
+    assert prepare_many(scorer.places, items) == [prepare_item(scorer.places, it) for it in items]
 
 
 def test_the_fast_paths_give_the_pipelines_own_predictions(scorer: ModelScorer) -> None:
