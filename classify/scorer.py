@@ -25,7 +25,7 @@ from classify.modelstore import ModelError, load
 from classify.places import Gazetteer, gazetteer, trie_pattern
 from classify.rules import PROBLEM_WORDS, ScoreResult
 from classify.signals import Signals, read_signals
-from classify.text import model_text, normalize, normalize_many
+from classify.text import model_text, model_texts, normalize, normalize_many
 from classify.wordscan import WordScan, leftmost_longest
 
 MODEL_NAMES = ("relevance", "sentiment", "impact", "agencies")
@@ -124,14 +124,15 @@ def prepare_item(places: Gazetteer, item: Mapping[str, Any]) -> Prepared:
 
 
 def prepare_many(places: Gazetteer, items: Sequence[Mapping[str, Any]]) -> list[Prepared]:
-    """``[prepare_item(places, item) for item in items]``, the texts normalised as one batch
-    (:func:`classify.text.normalize_many`)."""
+    """``[prepare_item(places, item) for item in items]``, the texts normalised and made model texts as
+    one batch (:func:`classify.text.normalize_many`, :func:`classify.text.model_texts`)."""
     texts = [(str(it.get("title") or ""), str(it.get("text") or "")) for it in items]
     bodies = normalize_many([f"{title}\n{text}" if title else text for title, text in texts])
+    words = model_texts([body[:MODEL_CHARS] for body in bodies])
     return [
         Prepared(
             body,
-            model_text(body[:MODEL_CHARS]),
+            text,
             read_signals(
                 places,
                 body,
@@ -142,7 +143,7 @@ def prepare_many(places: Gazetteer, items: Sequence[Mapping[str, Any]]) -> list[
                 it.get("lon"),
             ),
         )
-        for it, body in zip(items, bodies, strict=True)
+        for it, body, text in zip(items, bodies, words, strict=True)
     ]
 
 

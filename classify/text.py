@@ -8,6 +8,7 @@ nlpo3 cannot be loaded. Both work offline.
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
@@ -244,9 +245,13 @@ def _noise_runs(match: re.Match[str]) -> str:
     return " " * (1 + sum(1 for a, b in pairwise(kinds) if a != b))
 
 
+def _maybe_url(text: str) -> bool:
+    return "://" in text or (("w" in text or "W" in text) and "www." in text.lower())
+
+
 def strip_noise(text: str) -> str:
     """Normalised text without URLs, emoji and markup punctuation (what the models read)."""
-    if "://" in text or (("w" in text or "W" in text) and "www." in text.lower()):
+    if _maybe_url(text):
         return _NOISE.sub(" ", text)
     # No URL: the same as _NOISE.sub, which replaces each run of emoji, of ๆ or of markup by a space.
     return _NOISE_CHARS.sub(_noise_runs, text)
@@ -316,3 +321,33 @@ def model_text(text: str, extra_tokens: Iterable[str] = ()) -> str:
     plus signal tokens (source, engagement, places) that the linear models can weigh."""
     words = tokenize(strip_noise(text).casefold())
     return " ".join([*words, *emoji_tokens(text), *extra_tokens])
+
+
+def model_texts(texts: Sequence[str]) -> list[str]:
+    """``[model_text(t) for t in texts]``: which texts hold a noise character (``_NOISE_CHARS``) or an
+    emoji is found for the whole batch at once, from its code points; the others skip strip_noise
+    (unless they may hold a URL) and emoji_tokens, which would find nothing in them."""
+    codes, starts = _code_points(texts)
+    kinds = np.zeros(len(codes) + 1, dtype=np.uint8)  # and a 0 for a last text of "" to start at
+    np.take(_char_kinds(), codes, out=kinds[:-1])
+    found = np.bitwise_or.reduceat(kinds, starts).tolist() if len(texts) else []  # each text's kinds
+    out: list[str] = []
+    for text, kind in zip(texts, found, strict=True):
+        words = tokenize((strip_noise(text) if kind or _maybe_url(text) else text).casefold())
+        out.append(" ".join([*words, *emoji_tokens(text)] if kind & _EMOJI_CHAR else words))
+    return out
+
+
+_NOISE_CHAR, _EMOJI_CHAR = 1, 2
+
+
+@lru_cache(maxsize=1)
+def _char_kinds() -> np.ndarray:
+    """Per code point: _NOISE_CHAR if ``_NOISE_CHARS`` matches it, plus _EMOJI_CHAR if ``_EMOJI`` does
+    (read off the patterns themselves, over every code point, once)."""
+    every = np.arange(sys.maxunicode + 1, dtype=np.uint32).tobytes().decode("utf-32-le", errors="surrogatepass")
+    kinds = np.zeros(sys.maxunicode + 1, dtype=np.uint8)
+    for pattern, kind in ((_NOISE_CHARS, _NOISE_CHAR), (_EMOJI, _EMOJI_CHAR)):
+        one = re.compile(pattern.pattern.removesuffix("+"), pattern.flags)  # a run's one character
+        kinds[[m.start() for m in one.finditer(every)]] |= kind
+    return kinds

@@ -79,6 +79,28 @@ def test_normalising_a_batch_is_normalising_each_text() -> None:
         assert normalize_many(batch) == [normalize(t) for t in batch], batch
 
 
+def test_model_texts_of_a_batch_are_each_texts_model_text() -> None:
+    """model_texts skips strip_noise and emoji_tokens for the texts without noise characters or emoji
+    (found over the batch's code points): the same model texts as model_text."""
+    from classify.text import _char_kinds, model_text, model_texts
+
+    texts = [normalize(f"{item.get('title') or ''}\n{item['text']}")[:1500] for item in read_devset()]
+    texts += [
+        "ดูที่ https://example.com/x?a=1 นะ",
+        "WWW.Example.com ถนนพัง",
+        "ไฟไหม้!!! 😱😱😱😱 #ด่วน (ข่าว) “จริง”",
+        "ดีมากๆๆ 👍🏻👍🏻",
+        "ซ้อน\u200d\ufe0f",
+        "",
+        "plain text",
+    ]
+    batches = [texts[i : i + 37] for i in range(0, len(texts), 37)]
+    assert [t for batch in batches for t in model_texts(batch)] == [model_text(t) for t in texts]
+    assert model_texts([]) == [] and model_texts(["", ""]) == ["", ""]
+    kinds = _char_kinds()
+    assert kinds[ord("😂")] == 3 and kinds[ord("#")] == 1 and kinds[ord("ๆ")] == 1 and kinds[ord("ก")] == 0
+
+
 def test_no_white_space_above_the_table_of_normalize_many() -> None:
     import sys
 
