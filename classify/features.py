@@ -94,16 +94,15 @@ def _count_matrix(parts: Sequence[np.ndarray], n_rows: int, bits: int) -> sp.csr
     # this machine's AVX-512 sort), and sorting each part and merging them cost more than the rest of the
     # hashing together.
     dtype = parts[0].dtype
-    rows = [part >> bits for part in parts]
-    lengths = [np.bincount(r, minlength=n_rows) for r in rows]
+    each_row = np.arange(n_rows + 1, dtype=dtype)
+    firsts = [np.searchsorted(part >> bits, each_row) for part in parts]  # where each row starts in each part
+    lengths = [np.diff(first) for first in firsts]
     bounds = np.zeros(n_rows + 1, dtype=np.int64)
     np.cumsum(sum(lengths), out=bounds[1:])
     keys = np.empty(int(bounds[-1]), dtype=dtype)
     free = bounds[:-1].copy()  # where each row's next part goes
-    for part, row, length in zip(parts, rows, lengths, strict=True):
-        first = np.zeros(n_rows, dtype=np.int64)  # where each row starts in the part
-        np.cumsum(length[:-1], out=first[1:])
-        keys[(free - first)[row] + np.arange(len(part))] = part
+    for part, first, length in zip(parts, firsts, lengths, strict=True):
+        keys[np.repeat(free - first[:-1], length) + np.arange(len(part))] = part
         free += length
     for start, end in pairwise(bounds.tolist()):
         if end - start > 1:
@@ -118,7 +117,7 @@ def _count_matrix(parts: Sequence[np.ndarray], n_rows: int, bits: int) -> sp.csr
     rows_sorted = keys >> bits
     indptr = np.searchsorted(rows_sorted, np.arange(n_rows + 1, dtype=keys.dtype))
     return sp.csr_matrix(
-        (counts.astype(np.float32), (keys & ((1 << bits) - 1)).astype(np.int32), indptr.astype(np.int32)),
+        (counts.astype(np.float32), (keys & ((1 << bits) - 1)).astype(np.int32, copy=False), indptr.astype(np.int32)),
         shape=(n_rows, 1 << bits),
     )
 

@@ -289,7 +289,7 @@ def tokenize(text: str) -> list[str]:
         from pythainlp.tokenize import word_tokenize
 
         parts = word_tokenize(text, engine="newmm")
-    return [p for p in map(str.strip, parts) if p]
+    return list(filter(None, map(str.strip, parts)))  # [p for p in map(str.strip, parts) if p], in C
 
 
 def raw_tokenize(text: str) -> list[str]:
