@@ -23,6 +23,7 @@ from classify.wordscan import WordScan
 _BASE = np.uint64(0x100000001B3)  # odd multiplier of the polynomial hash (FNV prime)
 _MIX = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing: the top bits of h * _MIX are well spread
 _SEP = 0  # code point between documents: no n-gram crosses it
+_INVERSE = np.uint64(pow(int(_BASE), -1, 1 << 64))  # B * _INVERSE = 1 modulo 2^64
 
 
 @dataclass(frozen=True)
@@ -62,17 +63,30 @@ def _prefix_hash(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """H[i] = hash of codes[:i] and the powers of the base (wrapping uint64 arithmetic)."""
     n = len(codes)
     prefix = np.zeros(n + 1, dtype=np.uint64)
-    powers = np.ones(n + 1, dtype=np.uint64)
+    powers, inv_powers = _powers(n + 1)
     # H[i] = sum_{j<i} codes[j] * B^(i-1-j) = B^(i-1) * sum_{j<i} codes[j] * B^(-j) modulo 2^64: B is odd,
     # so it has an inverse modulo 2^64, and the sequential recurrence becomes cumulative sums and products.
     with np.errstate(over="ignore"):
-        np.cumprod(np.full(n, _BASE, dtype=np.uint64), out=powers[1:])
-        inverse = np.uint64(pow(int(_BASE), -1, 1 << 64))
-        inv_powers = np.ones(n, dtype=np.uint64)
-        np.cumprod(np.full(n - 1, inverse, dtype=np.uint64), out=inv_powers[1:])
-        np.cumsum(codes * inv_powers, out=prefix[1:])
-        prefix[1:] *= powers[:-1]
+        np.cumsum(codes * inv_powers[:n], out=prefix[1:])
+        prefix[1:] *= powers[:n]
     return prefix, powers
+
+
+_POWERS: tuple[np.ndarray, np.ndarray] = (np.ones(1, dtype=np.uint64), np.ones(1, dtype=np.uint64))
+
+
+def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """B^i and B^-i modulo 2^64 for i < n (at least: computed once for the longest batch so far)."""
+    global _POWERS
+    if len(_POWERS[0]) < n:
+        size = max(n, 2 * len(_POWERS[0]))
+        powers = np.ones(size, dtype=np.uint64)
+        inv_powers = np.ones(size, dtype=np.uint64)
+        with np.errstate(over="ignore"):
+            np.cumprod(np.full(size - 1, _BASE, dtype=np.uint64), out=powers[1:])
+            np.cumprod(np.full(size - 1, _INVERSE, dtype=np.uint64), out=inv_powers[1:])
+        _POWERS = (powers, inv_powers)
+    return _POWERS
 
 
 def _substring_hash(prefix: np.ndarray, powers: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
