@@ -201,7 +201,7 @@ class Counts:
             data, indices = logged.data[keep], logged.indices[keep]
         else:
             data, indices, indptr = logged.data, logged.indices, logged.indptr
-        data = data * idf[indices]
+        data = data * np.take(idf, indices, mode="clip")  # idf[indices]; "clip" skips the bounds check
         # Each row's sum of squares in float64, added in column order from zero as np.bincount did: a
         # sparse matrix-vector product with ones (sum += x * 1.0 per stored entry), half its time.
         squares = sp.csr_matrix((np.square(data, dtype=np.float64), indices, indptr), shape=logged.shape, copy=False)
@@ -746,7 +746,7 @@ class _CompactWeights:
 
     def __rmatmul__(self, x: Any) -> np.ndarray:
         x = sp.csr_matrix(x)
-        column = self.column[x.indices]
+        column = np.take(self.column, x.indices, mode="clip")  # self.column[x.indices], no bounds check
         keep = column >= 0
         # The kept entries of each row, built as CSR directly (no COO sort): the column map is increasing,
         # so each row's columns stay in order and the product adds the same terms in the same order.

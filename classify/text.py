@@ -151,7 +151,7 @@ def normalize_many(texts: Sequence[str]) -> list[str]:
     repeated = _with_runs(codes, starts)
     # _lines leaves a text as it is if its only white space is single spaces and newlines between words,
     # which _thai_spacing makes of every text but those with other white space (a tab, a no-break space).
-    spaces = _texts_at(np.flatnonzero(_OTHER_SPACE[np.minimum(codes, len(_OTHER_SPACE) - 1)]), starts)
+    spaces = _texts_at(np.flatnonzero(np.take(_OTHER_SPACE, codes, mode="clip")), starts)  # above: the last
     out: list[str] = []
     for i, text in enumerate(spaced):
         if ruled[i]:  # the rules may make a run or double a space: the next steps as they are
@@ -200,8 +200,8 @@ def _misordered(codes: np.ndarray, starts: np.ndarray) -> np.ndarray:
     if not len(codes):
         return np.zeros(len(starts), dtype=bool)
     with np.errstate(over="ignore"):
-        index = np.minimum(codes - np.uint32(0x0E00), np.uint32(128))  # wraps below U+0E00: 128
-    kind = _SCAN_CLASS[index]
+        index = codes - np.uint32(0x0E00)  # wraps below U+0E00
+    kind = np.take(_SCAN_CLASS, index, mode="clip")  # past the Thai block (or below it): the last entry
     space = codes == 32
     found = (kind & _ANY) != 0
     found[:-1] |= ((kind[:-1] & _FIRST) != 0) & ((kind[1:] & _SECOND) != 0)  # a tone before a mark ...
@@ -329,7 +329,7 @@ def model_texts(texts: Sequence[str]) -> list[str]:
     (unless they may hold a URL) and emoji_tokens, which would find nothing in them."""
     codes, starts = _code_points(texts)
     kinds = np.zeros(len(codes) + 1, dtype=np.uint8)  # and a 0 for a last text of "" to start at
-    np.take(_char_kinds(), codes, out=kinds[:-1])
+    np.take(_char_kinds(), codes, out=kinds[:-1], mode="clip")  # (no code point is past the table)
     found = np.bitwise_or.reduceat(kinds, starts).tolist() if len(texts) else []  # each text's kinds
     out: list[str] = []
     for text, kind in zip(texts, found, strict=True):
