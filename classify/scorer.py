@@ -193,7 +193,7 @@ class Counts:
             return tfidf.transform(raw)
         logged = self.logged if rows is None else self.logged[rows]
         idf, limit = _idf_of(tfidf, logged.dtype)
-        if limit < logged.shape[1]:  # each row's columns are sorted: the kept ones are a prefix of it
+        if limit < logged.shape[1]:  # the entries of the columns before the limit, in their order
             keep = logged.indices < limit
             kept = np.zeros(len(keep) + 1, dtype=logged.indptr.dtype)  # kept entries before each one
             np.cumsum(keep, out=kept[1:])
