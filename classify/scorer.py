@@ -26,7 +26,7 @@ from classify.modelstore import ModelError, load
 from classify.places import Gazetteer, gazetteer, trie_pattern
 from classify.rules import PROBLEM_WORDS, ScoreResult
 from classify.signals import SIGNAL_WORDS, Signals, read_signals
-from classify.text import model_text, normalize
+from classify.text import model_text, model_texts, normalize, normalize_many
 from classify.wordscan import WordScan, leftmost_longest
 
 MODEL_NAMES = ("relevance", "sentiment", "impact", "agencies")
@@ -148,6 +148,37 @@ def prepare_item(
     )
 
 
+def prepare_many(
+    places: Gazetteer,
+    items: Sequence[Mapping[str, Any]],
+    scan: WordScan | None = None,
+    located: Sequence[str | None] | None = None,
+) -> list[Prepared]:
+    """``[prepare_item(places, item, scan, at) for item, at in zip(items, located)]``, the texts normalised
+    and made model texts as one batch (:func:`classify.text.normalize_many`, :func:`classify.text.model_texts`).
+    ``located``: the districts at the items' coordinates (:meth:`Gazetteer.districts_at`), if looked up."""
+    texts = [(str(it.get("title") or ""), str(it.get("text") or "")) for it in items]
+    bodies = normalize_many([f"{title}\n{text}" if title else text for title, text in texts])
+    words = model_texts([body[:MODEL_CHARS] for body in bodies])
+    ats: Sequence[str | EllipsisType | None] = located if located is not None else [...] * len(items)
+    out: list[Prepared] = []
+    for it, body, text, at in zip(items, bodies, words, ats, strict=True):
+        occurrences = scan.occurrences(body) if scan is not None else None
+        signals = read_signals(
+            places,
+            body,
+            it.get("engagement") or {},
+            it.get("source"),
+            it.get("district"),
+            it.get("lat"),
+            it.get("lon"),
+            occurrences,
+            at,
+        )
+        out.append(Prepared(body, text, signals, scan, occurrences))
+    return out
+
+
 def agency_text(doc: Prepared) -> str:
     """What every model reads: the words, the signal tokens and the districts the text itself names
     (hashed once per document and shared by the models)."""
@@ -167,31 +198,74 @@ def features(docs: Sequence[Prepared]) -> Any:
 class Counts:
     """A batch's hashed counts with their sublinear term frequencies (1 + log count) computed once: each
     model then only multiplies by its own IDF weights and normalises, which is what its TfidfTransformer
-    would do, without a sparse matrix product per model."""
+    would do, without a sparse matrix product per model. The weighted matrices share the counts' index
+    arrays (no copies)."""
 
     def __init__(self, counts: Any) -> None:
         self.raw = counts.tocsr()
-        self.logged = self.raw.copy()
-        np.log(self.logged.data, out=self.logged.data)
-        self.logged.data += 1.0
-        self._rows = np.repeat(np.arange(self.raw.shape[0]), np.diff(self.raw.indptr))
+        logged = np.log(self.raw.data)
+        logged += 1.0
+        self.logged = _same_structure(self.raw, logged)
+        self._binary: Any = None
 
-    def weighted(self, tfidf: Any) -> Any:
-        """``tfidf.transform(raw)`` for a fitted sublinear, l2-normalised TfidfTransformer."""
+    @property
+    def binary(self) -> Any:
+        """The counts as 0/1 (the NB-SVM's input), built once."""
+        if self._binary is None:
+            self._binary = _same_structure(self.raw, np.ones_like(self.raw.data))
+        return self._binary
+
+    def weighted(self, tfidf: Any, rows: np.ndarray | None = None) -> Any:
+        """``tfidf.transform(raw)`` for a fitted sublinear, l2-normalised TfidfTransformer (of the ``rows``
+        only, if given). The columns from which the IDF weights are all zero (the relevance model's
+        character n-grams) are left out rather than kept as explicit zeros: the same matrix, and every
+        product with it adds the same terms (an exact zero added changes no sum)."""
         if not (tfidf.sublinear_tf and tfidf.norm == "l2" and tfidf.use_idf):
-            return tfidf.transform(self.raw)
-        out = self.logged.copy()
-        out.data *= tfidf.idf_.astype(out.dtype, copy=False)[out.indices]
-        norms = np.sqrt(np.bincount(self._rows, weights=out.data.astype(np.float64) ** 2, minlength=out.shape[0]))
+            raw = self.raw if rows is None else self.raw[rows]
+            return tfidf.transform(raw)
+        logged = self.logged if rows is None else self.logged[rows]
+        idf, limit = _idf_of(tfidf, logged.dtype)
+        if limit < logged.shape[1]:  # the entries of the columns before the limit, in their order
+            keep = logged.indices < limit
+            kept = np.zeros(len(keep) + 1, dtype=logged.indptr.dtype)  # kept entries before each one
+            np.cumsum(keep, out=kept[1:])
+            indptr = kept[logged.indptr]
+            data, indices = logged.data[keep], logged.indices[keep]
+        else:
+            data, indices, indptr = logged.data, logged.indices, logged.indptr
+        data = data * np.take(idf, indices, mode="clip")  # idf[indices]; "clip" skips the bounds check
+        # Each row's sum of squares in float64, added in column order from zero as np.bincount did: a
+        # sparse matrix-vector product with ones (sum += x * 1.0 per stored entry), half its time.
+        squares = sp.csr_matrix((np.square(data, dtype=np.float64), indices, indptr), shape=logged.shape, copy=False)
+        norms = squares @ np.ones(logged.shape[1])
+        np.sqrt(norms, out=norms)
         norms[norms == 0] = 1.0
-        out.data /= norms[self._rows].astype(out.dtype)
-        return out
+        data /= np.repeat(norms.astype(data.dtype), np.diff(indptr))
+        return sp.csr_matrix((data, indices, indptr), shape=logged.shape, copy=False)
 
 
-def _weighted(model: Any, counts: Any) -> Any:
-    """The pipeline's TF-IDF step applied to counts (a :class:`Counts` or a plain count matrix)."""
+def _same_structure(matrix: Any, data: np.ndarray) -> Any:
+    """A CSR matrix with ``matrix``'s indices and row pointers (shared, not copied) and other values."""
+    return sp.csr_matrix((data, matrix.indices, matrix.indptr), shape=matrix.shape, copy=False)
+
+
+def _idf_of(tfidf: Any, dtype: Any) -> tuple[np.ndarray, int]:
+    """A TfidfTransformer's IDF weights in ``dtype`` and the column from which they are all zero (the
+    number of columns if the last one is not)."""
+    idf = np.asarray(tfidf.idf_).astype(dtype, copy=False)
+    if len(idf) == 0 or idf[-1] != 0:
+        return idf, len(idf)
+    used = np.flatnonzero(idf)
+    return idf, int(used[-1]) + 1 if len(used) else 0
+
+
+def _weighted(model: Any, counts: Any, rows: np.ndarray | None = None) -> Any:
+    """The pipeline's TF-IDF step applied to counts (a :class:`Counts` or a plain count matrix), of the
+    ``rows`` only if given."""
     if isinstance(counts, Counts):
-        return counts.weighted(model.named_steps["tfidf"])
+        return counts.weighted(model.named_steps["tfidf"], rows)
+    if rows is not None:
+        counts = sp.csr_matrix(counts)[rows]
     return model.named_steps["tfidf"].transform(counts)
 
 
@@ -211,17 +285,42 @@ def sentiment_scores(model: Mapping[str, Any], counts: Any, questions: Any) -> n
     if coef_t is None:
         linear = svm.named_steps["model"].decision_function(sp.hstack([weighted, questions], format="csr"))
     else:  # decision_function's own product (X @ coef_.T + intercept_) with coef_.T made contiguous once
-        linear = sp.hstack([weighted, questions], format="csr") @ coef_t + svm.named_steps["model"].intercept_
-    binary = (counts.raw if isinstance(counts, Counts) else sp.csr_matrix(counts)).copy()
-    binary.data[:] = 1.0
+        linear = _product_with_questions(weighted, questions, coef_t) + svm.named_steps["model"].intercept_
+    if isinstance(counts, Counts):
+        binary = counts.binary
+    else:
+        plain = sp.csr_matrix(counts)
+        binary = _same_structure(plain, np.ones_like(plain.data))
     squares = np.asarray(questions.multiply(questions).sum(axis=1), dtype=np.float64)
-    r2 = np.asarray(model["nb_r2"], dtype=np.float32)  # stored as float16
-    norms = np.sqrt(np.asarray(binary @ r2.T, dtype=np.float64) + squares)
+    stacked = model.get("nb_stack")
+    if stacked is not None and binary.dtype == stacked.dtype:
+        # binary @ r2.T and binary @ coef.T in one product: each column's sum is computed on its own.
+        both = np.asarray(binary @ stacked)
+        counted_r2, counted_coef = both[:, : stacked.shape[1] // 2], both[:, stacked.shape[1] // 2 :]
+    else:
+        counted_r2 = np.asarray(binary @ np.asarray(model["nb_r2"], dtype=np.float32).T)
+        counted_coef = np.asarray(binary @ np.asarray(model["nb_coef"], dtype=np.float32).T)
+    norms = np.sqrt(np.asarray(counted_r2, dtype=np.float64) + squares)
     norms[norms == 0] = 1.0
-    coef = np.asarray(model["nb_coef"], dtype=np.float32)
-    nb = (np.asarray(binary @ coef.T) + np.asarray(questions @ model["nb_qcoef"].T)) / norms
+    nb = (counted_coef + np.asarray(questions @ model["nb_qcoef"].T)) / norms
     mix = np.asarray(model["mix"], dtype=np.float64)
     return np.asarray(mix[0] * linear + mix[1] * (nb + model["nb_bias"]))
+
+
+def _product_with_questions(weighted: Any, questions: Any, coef_t: np.ndarray) -> np.ndarray:
+    """``sp.hstack([weighted, questions], format="csr") @ coef_t`` without building the stacked matrix:
+    the product of the weighted part, then each row's question terms added in their stored order, as the
+    product of the stacked matrix adds them after the row's weighted terms (the same sums, term by term)."""
+    weighted = sp.csr_matrix(weighted)
+    questions = sp.csr_matrix(questions)
+    n = weighted.shape[1]
+    if not (weighted.dtype == questions.dtype == coef_t.dtype and questions.has_canonical_format):
+        return np.asarray(sp.hstack([weighted, questions], format="csr") @ coef_t)
+    out = np.asarray(weighted @ coef_t[:n])
+    rows = np.repeat(np.arange(questions.shape[0]), np.diff(questions.indptr))
+    # np.add.at adds unbuffered, one term after another in the order given: each row's in stored order.
+    np.add.at(out, rows, questions.data[:, None] * coef_t[n + questions.indices])
+    return out
 
 
 def predict_sentiment(model: Mapping[str, Any], counts: Any, questions: Any, offsets: Any = None) -> list[str]:
@@ -395,16 +494,16 @@ class ModelScorer:
         ``wanted``: per document, whether its agencies are needed (an empty list for the others; every
         model reads a document's row alone, so the wanted ones rank as they would in the whole batch)."""
         counts = self.counts(docs) if counts is None else counts
-        weighted = _weighted(self.models["agencies"], counts)
         if wanted is not None:
             keep = np.flatnonzero(np.asarray(wanted, dtype=bool))
             out: list[list[dict[str, Any]]] = [[] for _ in docs]
-            if len(keep):
-                ranked = self._rank_batch([docs[i] for i in keep.tolist()], sp.csr_matrix(weighted)[keep], use_location)
+            if len(keep):  # each row is weighted on its own: only the wanted ones are
+                weighted = _weighted(self.models["agencies"], counts, keep)
+                ranked = self._rank_batch([docs[i] for i in keep.tolist()], weighted, use_location)
                 for i, agencies in zip(keep.tolist(), ranked, strict=True):
                     out[i] = agencies
             return out
-        return self._rank_batch(docs, weighted, use_location)
+        return self._rank_batch(docs, _weighted(self.models["agencies"], counts), use_location)
 
     def _rank_batch(self, docs: Sequence[Prepared], weighted: Any, use_location: bool) -> list[list[dict[str, Any]]]:
         """:meth:`agency_scores` of documents whose counts the topic model's TF-IDF step has weighted."""
@@ -618,7 +717,7 @@ class ModelScorer:
             chunk = items[start : start + batch]
             with _gc_paused():
                 located = self.places.districts_at([(it.get("lat"), it.get("lon")) for it in chunk])
-                prepared = [prepare_item(self.places, it, self.scan, at) for it, at in zip(chunk, located, strict=True)]
+                prepared = prepare_many(self.places, chunk, self.scan, located)
                 out.extend(self.score_prepared(prepared))
                 # Freed now, by reference counting: else the collection that follows the pause walks the
                 # batch's prepared documents (some thirty objects each) before the next batch replaces them.
@@ -677,10 +776,14 @@ def _gc_paused() -> Iterator[None]:
 
 def _contiguous_svm(model: Any) -> None:
     """Keep the sentiment SVM's ``coef_.T`` C-contiguous beside it (``svm_coef_t``): ``X @ coef_.T``
-    copies the transposed array into that order on every call."""
+    copies the transposed array into that order on every call; and the NB-SVM's squared ratios and
+    weights side by side (``nb_stack``, features x 8), read by one product instead of two."""
     if isinstance(model, dict) and "svm" in model:
         estimator = model["svm"].named_steps["model"]
         model["svm_coef_t"] = np.ascontiguousarray(estimator.coef_.T)
+    if isinstance(model, dict) and "nb_r2" in model and "nb_coef" in model:
+        r2, coef = (np.asarray(model[k], dtype=np.float32) for k in ("nb_r2", "nb_coef"))
+        model["nb_stack"] = np.ascontiguousarray(np.hstack([r2.T, coef.T]))
 
 
 def _widen_float16(model: Any) -> None:
@@ -731,7 +834,7 @@ class _CompactWeights:
 
     def __rmatmul__(self, x: Any) -> np.ndarray:
         x = sp.csr_matrix(x)
-        column = self.column[x.indices]
+        column = np.take(self.column, x.indices, mode="clip")  # self.column[x.indices], no bounds check
         keep = column >= 0
         # The kept entries of each row, built as CSR directly (no COO sort): the column map is increasing,
         # so each row's columns stay in order and the product adds the same terms in the same order.

@@ -8,10 +8,13 @@ nlpo3 cannot be loaded. Both work offline.
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from itertools import pairwise
+
+import numpy as np
 
 from classify.wordscan import WordScan
 
@@ -63,29 +66,37 @@ _DANGLING_AFTER_SPACE = re.compile(f" +[{_DANGLING}]+")
 # spaces are single): a tone or ์ or a following vowel before a mark (misordered marks, a run of tones),
 # the same vowel or sign twice (with a space between or not), a space before a mark, ◌ํ or ๅ. One pass of
 # an automaton looks for them all; a text with none of them (and no mark at its start) is left as it is.
+_PAIR_FIRST = _TONES + "\u0e4c" + _FOLLOW  # ... before one of _PAIR_SECOND
+_PAIR_SECOND = _ABOVE + _BELOW + _TONES
+_TWICE = _FOLLOW + _LEAD + _ABOVE + _BELOW + "\u0e3a\u0e4c\u0e4d\u0e4e"  # twice, or with a space between
+_ALONE = "\u0e4d\u0e45"  # anywhere
 _MISORDER_SCAN = WordScan(
     [
-        *(a + b for a in _TONES + "\u0e4c" + _FOLLOW for b in _ABOVE + _BELOW + _TONES),
-        *(c + c for c in _FOLLOW + _LEAD + _ABOVE + _BELOW + "\u0e3a\u0e4c\u0e4d\u0e4e"),
-        *(c + " " + c for c in _FOLLOW + _LEAD + _ABOVE + _BELOW + "\u0e3a\u0e4c\u0e4d\u0e4e"),
+        *(a + b for a in _PAIR_FIRST for b in _PAIR_SECOND),
+        *(c + c for c in _TWICE),
+        *(c + " " + c for c in _TWICE),
         *(" " + c for c in _DANGLING),
-        "\u0e4d",
-        "\u0e45",
+        *_ALONE,
     ]
 )
 
 
 def thai_normalize(text: str) -> str:
     """pythainlp.util.normalize, the same rules with precompiled patterns (see above)."""
+    text = _thai_spacing(text)
+    if not _MISORDER_SCAN.any_in(text) and text[:1] not in _DANGLING:
+        return text  # no rule can apply (nor when the text has no Thai)
+    return _thai_rules(text)
+
+
+def _thai_spacing(text: str) -> str:
+    """The first rules of :func:`thai_normalize`: no ZWSP/ZWNJ, single spaces and newlines, stripped."""
     text = text.replace("\u200b", "").replace("\u200c", "")
     if "  " in text:
         text = _DUP_SPACES.sub(" ", text)
     if " \n" in text or "\n " in text or "\n\n" in text:
         text = _NEWLINES.sub("\n", text)
-    text = text.strip()
-    if not _MISORDER_SCAN.any_in(text) and text[:1] not in _DANGLING:
-        return text  # no rule can apply (nor when the text has no Thai)
-    return _thai_rules(text)
+    return text.strip()
 
 
 def _thai_rules(text: str) -> str:
@@ -106,19 +117,115 @@ def normalize(text: str) -> str:
     """NFC, PyThaiNLP's Thai normalisation (vowel order, doubled vowels), no zero-width marks, Arabic
     digits, single spaces, runs of a repeated character shortened. URLs and emoji are kept (the rules
     and explanations may quote them); :func:`model_text` removes them for the models."""
+    return _lines(_REPEATS.sub(r"\1\1", thai_normalize(_unicode(text))))
+
+
+def _unicode(text: str) -> str:
+    """The first steps of :func:`normalize`: NFC, no zero-width marks, Arabic digits."""
     text = text or ""
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
     text = _ZERO_WIDTH.sub("", text)
     if _THAI_DIGIT.search(text):
         text = text.translate(_THAI_DIGITS)
-    text = thai_normalize(text)
-    text = _REPEATS.sub(r"\1\1", text)
+    return text
+
+
+def _lines(text: str) -> str:
+    """The last step of :func:`normalize`: each line stripped, runs of spaces shortened, no empty lines."""
     if "  " in text or "\t" in text or "\u00a0" in text or "\u3000" in text:
         lines = (_SPACES.sub(" ", line).strip() for line in text.splitlines())
     else:  # no run of spaces to shorten
         lines = (line.strip() for line in text.splitlines())
     return "\n".join(line for line in lines if line)
+
+
+def normalize_many(texts: Sequence[str]) -> list[str]:
+    """``[normalize(t) for t in texts]``, with two scans done once over the whole batch (as one array of
+    code points) instead of once per text: which texts the Thai rules can change (the strings of
+    ``_MISORDER_SCAN`` or a mark at the start) and which have a run of four of a character (``_REPEATS``).
+    The other texts skip those steps, which would leave them as they are."""
+    spaced = [_thai_spacing(_unicode(t)) for t in texts]
+    codes, starts = _code_points(spaced)
+    ruled = _misordered(codes, starts)
+    repeated = _with_runs(codes, starts)
+    # _lines leaves a text as it is if its only white space is single spaces and newlines between words,
+    # which _thai_spacing makes of every text but those with other white space (a tab, a no-break space).
+    spaces = _texts_at(np.flatnonzero(np.take(_OTHER_SPACE, codes, mode="clip")), starts)  # above: the last
+    out: list[str] = []
+    for i, text in enumerate(spaced):
+        if ruled[i]:  # the rules may make a run or double a space: the next steps as they are
+            out.append(_lines(_REPEATS.sub(r"\1\1", _thai_rules(text))))
+            continue
+        if repeated[i]:  # runs of a character are never runs of spaces and newlines (made single)
+            text = _REPEATS.sub(r"\1\1", text)
+        out.append(_lines(text) if spaces[i] else text)
+    return out
+
+
+def _code_points(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The texts joined by newlines as one array of code points (lone surrogates included), and where
+    each text starts in it. No string that the two batch scans look for holds a newline, so none crosses
+    from one text to the next."""
+    joined = "\n".join(texts).encode("utf-32-le", errors="surrogatepass")
+    codes = np.frombuffer(joined, dtype=np.uint32)
+    starts = np.zeros(len(texts), dtype=np.int64)
+    np.cumsum([len(t) + 1 for t in texts[:-1]], out=starts[1:])
+    return codes, starts
+
+
+def _texts_at(positions: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Whether each text holds one of the ``positions`` (of the joined code points)."""
+    hit = np.zeros(len(starts), dtype=bool)
+    hit[np.searchsorted(starts, positions, side="right") - 1] = True
+    return hit
+
+
+def _classes(chars: str, flag: int, table: np.ndarray) -> None:
+    for c in chars:
+        table[ord(c) - 0x0E00] |= flag
+
+
+# Each Thai character's parts in the strings of _MISORDER_SCAN (U+0E00-U+0E7F; index 128: any other).
+_FIRST, _SECOND, _DOUBLE, _MARK, _ANY = 1, 2, 4, 8, 16
+_SCAN_CLASS = np.zeros(129, dtype=np.uint8)
+for _chars, _flag in ((_PAIR_FIRST, _FIRST), (_PAIR_SECOND, _SECOND), (_TWICE, _DOUBLE), (_DANGLING, _MARK)):
+    _classes(_chars, _flag, _SCAN_CLASS)
+_classes(_ALONE, _ANY, _SCAN_CLASS)
+
+
+def _misordered(codes: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Per text, whether it holds one of the strings of ``_MISORDER_SCAN`` or starts with a mark (what
+    :func:`thai_normalize` checks before its rules), for texts whose spaces are already single."""
+    if not len(codes):
+        return np.zeros(len(starts), dtype=bool)
+    with np.errstate(over="ignore"):
+        index = codes - np.uint32(0x0E00)  # wraps below U+0E00
+    kind = np.take(_SCAN_CLASS, index, mode="clip")  # past the Thai block (or below it): the last entry
+    space = codes == 32
+    found = (kind & _ANY) != 0
+    found[:-1] |= ((kind[:-1] & _FIRST) != 0) & ((kind[1:] & _SECOND) != 0)  # a tone before a mark ...
+    found[:-1] |= ((kind[:-1] & _DOUBLE) != 0) & (codes[:-1] == codes[1:])  # the same sign twice
+    found[:-2] |= ((kind[:-2] & _DOUBLE) != 0) & space[1:-1] & (codes[:-2] == codes[2:])  # ... with a space
+    found[:-1] |= space[:-1] & ((kind[1:] & _MARK) != 0)  # a space before a mark
+    out = _texts_at(np.flatnonzero(found), starts)
+    nonempty = np.append(starts[1:] - 1, len(codes)) > starts  # a text of "" ends where it starts
+    out |= nonempty & ((kind[np.minimum(starts, len(codes) - 1)] & _MARK) != 0)  # a mark first
+    return out
+
+
+# White space (str.isspace: what strip and splitlines read) other than " " and "\n", by code point; the
+# last entry stands for every code point above U+3000 (none is white space: tests/classify checks).
+_OTHER_SPACE = np.array([chr(c).isspace() and chr(c) not in " \n" for c in range(0x3002)], dtype=bool)
+
+
+def _with_runs(codes: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Per text, whether ``_REPEATS`` finds a run in it: a character other than a newline four times."""
+    if len(codes) < 4:
+        return np.zeros(len(starts), dtype=bool)
+    same = codes[:-1] == codes[1:]
+    run = same[:-2] & same[1:-1] & same[2:] & (codes[:-3] != 10)
+    return _texts_at(np.flatnonzero(run), starts)
 
 
 _NOISE = re.compile("|".join(p.pattern for p in (_URL, _EMOJI, _THAI_REPEAT_MARK, _MODEL_DROP)), re.IGNORECASE)
@@ -138,9 +245,13 @@ def _noise_runs(match: re.Match[str]) -> str:
     return " " * (1 + sum(1 for a, b in pairwise(kinds) if a != b))
 
 
+def _maybe_url(text: str) -> bool:
+    return "://" in text or (("w" in text or "W" in text) and "www." in text.lower())
+
+
 def strip_noise(text: str) -> str:
     """Normalised text without URLs, emoji and markup punctuation (what the models read)."""
-    if "://" in text or (("w" in text or "W" in text) and "www." in text.lower()):
+    if _maybe_url(text):
         return _NOISE.sub(" ", text)
     # No URL: the same as _NOISE.sub, which replaces each run of emoji, of ๆ or of markup by a space.
     return _NOISE_CHARS.sub(_noise_runs, text)
@@ -178,7 +289,7 @@ def tokenize(text: str) -> list[str]:
         from pythainlp.tokenize import word_tokenize
 
         parts = word_tokenize(text, engine="newmm")
-    return [p for p in map(str.strip, parts) if p]
+    return list(filter(None, map(str.strip, parts)))  # [p for p in map(str.strip, parts) if p], in C
 
 
 def raw_tokenize(text: str) -> list[str]:
@@ -210,3 +321,33 @@ def model_text(text: str, extra_tokens: Iterable[str] = ()) -> str:
     plus signal tokens (source, engagement, places) that the linear models can weigh."""
     words = tokenize(strip_noise(text).casefold())
     return " ".join([*words, *emoji_tokens(text), *extra_tokens])
+
+
+def model_texts(texts: Sequence[str]) -> list[str]:
+    """``[model_text(t) for t in texts]``: which texts hold a noise character (``_NOISE_CHARS``) or an
+    emoji is found for the whole batch at once, from its code points; the others skip strip_noise
+    (unless they may hold a URL) and emoji_tokens, which would find nothing in them."""
+    codes, starts = _code_points(texts)
+    kinds = np.zeros(len(codes) + 1, dtype=np.uint8)  # and a 0 for a last text of "" to start at
+    np.take(_char_kinds(), codes, out=kinds[:-1], mode="clip")  # (no code point is past the table)
+    found = np.bitwise_or.reduceat(kinds, starts).tolist() if len(texts) else []  # each text's kinds
+    out: list[str] = []
+    for text, kind in zip(texts, found, strict=True):
+        words = tokenize((strip_noise(text) if kind or _maybe_url(text) else text).casefold())
+        out.append(" ".join([*words, *emoji_tokens(text)] if kind & _EMOJI_CHAR else words))
+    return out
+
+
+_NOISE_CHAR, _EMOJI_CHAR = 1, 2
+
+
+@lru_cache(maxsize=1)
+def _char_kinds() -> np.ndarray:
+    """Per code point: _NOISE_CHAR if ``_NOISE_CHARS`` matches it, plus _EMOJI_CHAR if ``_EMOJI`` does
+    (read off the patterns themselves, over every code point, once)."""
+    every = np.arange(sys.maxunicode + 1, dtype=np.uint32).tobytes().decode("utf-32-le", errors="surrogatepass")
+    kinds = np.zeros(sys.maxunicode + 1, dtype=np.uint8)
+    for pattern, kind in ((_NOISE_CHARS, _NOISE_CHAR), (_EMOJI, _EMOJI_CHAR)):
+        one = re.compile(pattern.pattern.removesuffix("+"), pattern.flags)  # a run's one character
+        kinds[[m.start() for m in one.finditer(every)]] |= kind
+    return kinds

@@ -61,6 +61,55 @@ def test_normalize_keeps_its_contract() -> None:
     assert emoji_tokens("ดีมาก😂😂😂😂😂 👍🏻") == ["😂", "😂", "😂", "👍"]
 
 
+def test_normalising_a_batch_is_normalising_each_text() -> None:
+    """normalize_many finds the texts that its rules can change by scans over the whole batch: the same
+    results as normalize on the development set, the tricky texts, and random strings of the characters
+    those scans look for (marks, runs, spaces, newlines, other white space, surrogates)."""
+    import random
+
+    from classify.text import normalize_many
+
+    texts = [f"{item.get('title') or ''}\n{item['text']}" for item in read_devset()] + TRICKY
+    assert normalize_many(texts) == [normalize(t) for t in texts]
+    assert normalize_many([]) == [] and normalize_many([""]) == [""]
+    rng = random.Random(0)
+    alphabet = [*"ก ่้ัาะเ\n\n5๕a", "\u0e4d", "\u0e45", "\u0e4c", "\t", "ๆ", "\u00a0", "\u3000", "\r", "\u200b", "\ud83d"]
+    for _ in range(3000):
+        batch = ["".join(rng.choices(alphabet, k=rng.randrange(0, 12))) for _ in range(rng.randrange(1, 5))]
+        assert normalize_many(batch) == [normalize(t) for t in batch], batch
+
+
+def test_model_texts_of_a_batch_are_each_texts_model_text() -> None:
+    """model_texts skips strip_noise and emoji_tokens for the texts without noise characters or emoji
+    (found over the batch's code points): the same model texts as model_text."""
+    from classify.text import _char_kinds, model_text, model_texts
+
+    texts = [normalize(f"{item.get('title') or ''}\n{item['text']}")[:1500] for item in read_devset()]
+    texts += [
+        "ดูที่ https://example.com/x?a=1 นะ",
+        "WWW.Example.com ถนนพัง",
+        "ไฟไหม้!!! 😱😱😱😱 #ด่วน (ข่าว) “จริง”",
+        "ดีมากๆๆ 👍🏻👍🏻",
+        "ซ้อน\u200d\ufe0f",
+        "",
+        "plain text",
+    ]
+    batches = [texts[i : i + 37] for i in range(0, len(texts), 37)]
+    assert [t for batch in batches for t in model_texts(batch)] == [model_text(t) for t in texts]
+    assert model_texts([]) == [] and model_texts(["", ""]) == ["", ""]
+    kinds = _char_kinds()
+    assert kinds[ord("😂")] == 3 and kinds[ord("#")] == 1 and kinds[ord("ๆ")] == 1 and kinds[ord("ก")] == 0
+
+
+def test_no_white_space_above_the_table_of_normalize_many() -> None:
+    import sys
+
+    from classify.text import _OTHER_SPACE
+
+    above = len(_OTHER_SPACE) - 1
+    assert not _OTHER_SPACE[above] and not any(chr(c).isspace() for c in range(above, sys.maxunicode + 1))
+
+
 SPEC = FeatureSpec(bits=12, word_ngrams=2, char_ngrams=(2, 3))
 
 
@@ -106,6 +155,39 @@ def test_shared_weighting_equals_each_models_tfidf() -> None:
     assert np.allclose(Counts(counts).weighted(tfidf).toarray(), expected, atol=1e-5)
 
 
+def _bits(matrix: sp.csr_matrix) -> tuple[list[int], list[int], bytes]:
+    return matrix.indptr.tolist(), matrix.indices.tolist(), matrix.data.tobytes()
+
+
+def test_weighting_leaves_out_zero_idf_columns_and_weighs_rows_alone() -> None:
+    """Columns whose IDF weight is zero (relevance's character n-grams) are left out, not stored as zeros:
+    the same values as the transformer's; a row subset is weighted exactly as those rows of the whole."""
+    counts = sp.random(30, 64, density=0.3, random_state=2, format="csr", dtype=np.float32)
+    counts.data = np.ceil(counts.data * 4)
+    tfidf = TfidfTransformer(sublinear_tf=True).fit(counts)
+    tfidf.idf_ = np.where(np.arange(64) < 40, tfidf.idf_, 0.0).astype(np.float32)
+    weighted = Counts(counts).weighted(tfidf)
+    assert weighted.indices.max() < 40 and weighted.nnz == (counts.indices < 40).sum()
+    assert np.allclose(weighted.toarray(), tfidf.transform(counts).toarray(), atol=1e-6)
+    rows = np.array([0, 3, 4, 17, 29])
+    assert _bits(Counts(counts).weighted(tfidf, rows)) == _bits(weighted[rows])
+    tfidf.idf_ = np.zeros(64, dtype=np.float32)
+    assert Counts(counts).weighted(tfidf).nnz == 0
+
+
+def test_the_product_with_the_questions_is_the_stacked_product_bit_for_bit() -> None:
+    from classify.scorer import _product_with_questions
+
+    weighted = sp.random(50, 300, density=0.1, random_state=3, format="csr", dtype=np.float32)
+    questions = sp.random(50, 12, density=0.3, random_state=4, format="csr", dtype=np.float32)
+    questions = sp.csr_matrix(sp.diags((np.arange(50) != 7).astype(np.float32)) @ questions)  # a row without cues
+    questions.eliminate_zeros()
+    assert questions[7].nnz == 0 and questions.nnz > 100
+    coef = np.random.default_rng(5).normal(size=(312, 4)).astype(np.float32)
+    expected = sp.hstack([weighted, questions], format="csr") @ coef
+    assert _product_with_questions(weighted, questions, coef).tobytes() == expected.tobytes()
+
+
 def test_models_trained_on_other_features_are_refused(tmp_path: Path) -> None:
     from classify.modelstore import MODEL_DIR, ModelError
 
@@ -148,6 +230,16 @@ def test_real_danger_stays_urgent(scorer: ModelScorer) -> None:
     assert not doc.signals.roundup
     result = scorer.score_prepared([doc])[0]
     assert result.urgent and result.level == 3
+
+
+def test_preparing_a_batch_is_preparing_each_item(scorer: ModelScorer) -> None:
+    from classify.scorer import prepare_many
+
+    items = [
+        {"text": t, "title": title, "source": "news", "engagement": {"shares": 500}, "district": "บางรัก"}
+        for t, title in [("ถนนทรุด ซอยลาดพร้าว ๑๐๑", ""), ("น้ำท่วมขังมากกกกก  😡", "หัวข้อ"), ("", "")]
+    ]
+    assert prepare_many(scorer.places, items) == [prepare_item(scorer.places, it) for it in items]
 
 
 def test_the_fast_paths_give_the_pipelines_own_predictions(scorer: ModelScorer) -> None:

@@ -3,6 +3,8 @@ are folded into its weights for scoring (classify/scorer.py)."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -37,6 +39,22 @@ def test_a_cue_followed_by_a_mark_is_another_word() -> None:
     # ไหม้ (burn) and ใหม่ (new) are not ไหม; เที่ยว is not a cue at all.
     x = question_features(["ไฟไหม้ตึกใหม่ ไปเที่ยวกัน"])
     assert x.nnz == 0
+
+
+def test_the_tail_is_the_text_without_the_trailing_pattern() -> None:
+    """_tail strips what ``_TRAILING.sub("", text)`` strips: the same characters (all of Unicode) and the
+    same texts (the end of a line, an underscore, marks, a newline at the very end)."""
+    import sys
+
+    from classify.features import _TRAILING, QUESTION_TAIL, _tail
+
+    assert _TRAILING.pattern.endswith("+$")
+    one = re.compile(_TRAILING.pattern.removesuffix("+$"))  # one character of the run
+    every = "".join(chr(c) for c in range(sys.maxunicode + 1))
+    assert set(one.findall(every)) == {c for c in every if _tail("a" + c) == "a"}
+    texts = ["ไหมคะ?? ", "ok_\n", "ดีไหม ่\n\n", "a\nb?\n", "", "?!", "ถามหน่อย ครับ 🙏🏻", "x" * 40 + " ..."]
+    for text in texts:
+        assert _tail(text) == _TRAILING.sub("", text)[-QUESTION_TAIL:]
 
 
 def test_question_marks_count_and_end() -> None:
@@ -90,11 +108,12 @@ def test_a_question_scores_higher_as_a_question_than_the_same_statement(scorer: 
 
 
 def test_the_loaded_svm_weights_give_decision_function_exactly(scorer: ModelScorer) -> None:
-    """ModelScorer keeps the SVM's coef_.T contiguous (``svm_coef_t``); the scores must equal those of the
-    model without it (sklearn's decision_function) bit for bit."""
+    """ModelScorer keeps the SVM's coef_.T contiguous (``svm_coef_t``) and the NB-SVM's weights side by side
+    (``nb_stack``); the scores must equal those of the model without them (sklearn's decision_function on
+    the stacked matrix, one product per NB-SVM array) bit for bit."""
     model = scorer.models["sentiment"]
-    assert "svm_coef_t" in model
-    plain = {k: v for k, v in model.items() if k != "svm_coef_t"}
+    assert "svm_coef_t" in model and "nb_stack" in model
+    plain = {k: v for k, v in model.items() if k not in ("svm_coef_t", "nb_stack")}
     texts = ["ร้านนี้เปิดวันอาทิตย์ไหมคะ", "น้ำท่วมขังหน้าบ้าน แย่มาก", "", "ขอบคุณ กทม. ที่มาซ่อมให้เร็วมาก?"]
     docs = [scorer.prepare(t, source="social") for t in texts]
     counts, questions = scorer.counts(docs), sentiment_questions(docs)
