@@ -547,13 +547,17 @@ class ModelScorer:
     def district_guesses(self, docs: Sequence[Prepared], weighted: Any, use_location: bool) -> list[np.ndarray | None]:
         """The district model's probabilities (over ``district_model["districts"]``) for the documents whose
         district neither their location nor a strong place in their text (a named district, แขวง, station,
-        a place in one district) gives, None for the others; ``weighted``:
+        a place in one district) gives, and which are not news naming weak places; None for the others; ``weighted``:
         the documents' counts weighted by the topic model's TF-IDF step."""
         need = [
             i
             for i, d in enumerate(docs)
             if not (use_location and d.signals.district_from in ("field", "coordinates"))
             and not any(h.strong for h in d.signals.places.districts)
+            # A news report's weak places are left as they are: the model learnt from complaints, each about
+            # one spot; a traffic round-up names roads all over the city, and lifting their districts filled
+            # the top five with unrelated district offices at 0.65-0.8 (a Sathon item listed หนองจอก).
+            and not (d.signals.source == "news" and d.signals.places.district_names)
         ]
         out: list[np.ndarray | None] = [None] * len(docs)
         if self.district_model is None or self._district_block is None or not need:

@@ -127,6 +127,20 @@ def test_district_guesses_give_way_to_a_named_place_and_to_the_location(scorer: 
         assert scorer.agency_scores([doc])[0][0]["name"] == "สำนักงานเขตบางแค"
 
 
+def test_a_news_round_up_of_roads_keeps_its_weak_places_as_they_are(scorer: ModelScorer) -> None:
+    """The district model (learnt from complaints about one spot) does not reorder a news report's weak
+    places: a traffic report naming Sukhumvit and Bang Na lists no district office the text does not name
+    and none above the weak prior, while the same words as a complaint are lifted."""
+    text = "ถ.สุขุมวิทมุ่งบางนามีรถมาก แต่ยังเคลื่อนตัวได้เรื่อยๆ ถนนสุขุมวิท ขาออก รถติดสะสม"
+    named = {f"สำนักงานเขต{n}" for n in scorer.prepare(text, source="news").signals.places.district_names}
+    news = scorer.agency_scores([scorer.prepare(text, source="news")], use_location=False)[0]
+    complaint = scorer.agency_scores([scorer.prepare(text, source="traffy")], use_location=False)[0]
+    offices = [a for a in news if a["name"].startswith("สำนักงานเขต")]
+    assert offices and all(a["name"] in named for a in offices)
+    assert max(a["score"] for a in offices) <= 0.75
+    assert max(a["score"] for a in complaint if a["name"].startswith("สำนักงานเขต")) > 0.75
+
+
 @pytest.mark.parametrize("text", ["น้ำท่วมขัง ถนนเพชรเกษม ซอย 69", "ไฟดับ ถนนพระราม 2 ซอย 50"])
 def test_a_road_through_several_districts_is_ordered_by_the_district_model(scorer: ModelScorer, text: str) -> None:
     """A text whose only places are weak (a road through several districts) is read by the district model
