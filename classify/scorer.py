@@ -402,8 +402,12 @@ class ModelScorer:
         self._district_index = {str(n): i for i, n in enumerate((self.district_model or {}).get("districts", []))}
         # The same weights as a dense block of their used rows: a sparse x dense product gives the logits
         # sparse x sparse gave (the same terms added in the same order; the missing ones add zero).
-        self._district_block = _CompactWeights(self._district_weights) if self._district_weights is not None else None
         self._agency_fast = _stack_one_vs_rest(self.models["agencies"])
+        # (its rows laid out by the topic model's IDF weights, which weight the counts it reads)
+        topic_idf = getattr(getattr(self.models["agencies"], "named_steps", {}).get("tfidf"), "idf_", None)
+        self._district_block = (
+            _CompactWeights(self._district_weights, topic_idf) if self._district_weights is not None else None
+        )
         _widen_float16(self.models["sentiment"])
         _contiguous_svm(self.models["sentiment"])
         for name in TEXT_MODELS:
@@ -818,32 +822,40 @@ def _stack_one_vs_rest(pipeline: Any) -> tuple[Any, _CompactWeights, np.ndarray]
         return None
     weights = sp.vstack([sp.csr_matrix(e.coef_) for e in estimators]).T.tocsr()
     intercepts = np.array([float(np.ravel(e.intercept_)[0]) for e in estimators])
-    return steps["tfidf"], _CompactWeights(weights), intercepts
+    return steps["tfidf"], _CompactWeights(weights, getattr(steps["tfidf"], "idf_", None)), intercepts
 
 
 class _CompactWeights:
     """A sparse (features x agencies) weight matrix kept as a dense block of the few feature rows that have
     a weight (the pruned models keep some thousands of 262,144): ``x @ self`` drops a document's other
-    features and multiplies a small sparse matrix by a dense one, much faster than sparse @ sparse."""
+    features and multiplies a small sparse matrix by a dense one, much faster than sparse @ sparse.
+    ``order``: a value per feature (the IDF weights: the most frequent features first) by which the block's
+    rows are laid out, so that the rows most documents read lie together in memory (the product reads a
+    block of 15-20 MB row by row at random: ~30% faster on the bench than in feature order)."""
 
-    def __init__(self, weights: Any) -> None:
+    def __init__(self, weights: Any, order: np.ndarray | None = None) -> None:
         used = np.unique(weights.nonzero()[0])
+        if order is not None:
+            used = used[np.argsort(np.asarray(order)[used], kind="stable")]
         self.column = np.full(weights.shape[0], -1, dtype=np.int64)
         self.column[used] = np.arange(len(used))
         self.block = np.asarray(weights[used].todense(), dtype=np.float32)
 
     def __rmatmul__(self, x: Any) -> np.ndarray:
         x = sp.csr_matrix(x)
+        if not x.has_canonical_format:  # duplicates summed and each row's columns in order, as sparse @ sparse
+            x = x.copy()
+            x.sum_duplicates()
         column = np.take(self.column, x.indices, mode="clip")  # self.column[x.indices], no bounds check
         keep = column >= 0
-        # The kept entries of each row, built as CSR directly (no COO sort): the column map is increasing,
-        # so each row's columns stay in order and the product adds the same terms in the same order.
+        # The kept entries of each row, built as CSR directly, in the order x stores them (the block's own
+        # row order aside): the product adds each row's terms in that order, as x @ weights adds them (the
+        # dropped ones add exact zeros). Not sorted by block row, which would change the order of the sums.
         kept = np.zeros(len(keep) + 1, dtype=np.int64)
         np.cumsum(keep, out=kept[1:])
         small = sp.csr_matrix(
             (x.data[keep], column[keep], kept[x.indptr]), shape=(x.shape[0], len(self.block)), copy=False
         )
-        small.sum_duplicates()  # a no-op for canonical counts; sorts and sums as the COO route did otherwise
         return np.asarray(small @ self.block)
 
 
