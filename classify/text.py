@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import sys
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from itertools import pairwise
 
@@ -296,12 +296,22 @@ def _choose() -> str:
 TOKENIZER_ENGINE = _choose()
 
 
+def _nlpo3_segment() -> Callable[[str, str], list[str]] | None:
+    """nlpo3's segment, imported once (an import statement in :func:`tokenize` ran per text)."""
+    if TOKENIZER_ENGINE != "nlpo3":
+        return None  # pragma: no cover
+    from nlpo3 import segment
+
+    return segment
+
+
+_SEGMENT = _nlpo3_segment()
+
+
 def tokenize(text: str) -> list[str]:
     """Words of already normalised text (no whitespace tokens), with the one chosen engine."""
-    if TOKENIZER_ENGINE == "nlpo3":
-        from nlpo3 import segment
-
-        parts = segment(text, "bkkwatch_th")
+    if _SEGMENT is not None:
+        parts = _SEGMENT(text, "bkkwatch_th")
     else:  # pragma: no cover
         from pythainlp.tokenize import word_tokenize
 
