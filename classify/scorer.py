@@ -275,6 +275,8 @@ def _idf_of(tfidf: Any, dtype: Any) -> tuple[np.ndarray, int]:
     else:
         used = np.flatnonzero(idf)
         limit = int(used[-1]) + 1 if len(used) else 0
+    if len(_IDF_CACHE) >= 16:  # a scorer has three; training and cross-validation fit many (let them go)
+        _IDF_CACHE.clear()
     _IDF_CACHE[key] = (tfidf, source, idf, limit)  # (the transformer kept: its id is not reused)
     return idf, limit
 
