@@ -50,9 +50,9 @@ class FeatureSpec:
 
 
 def _codes(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """All texts as one uint64 array of code points with a separator after each; the start offsets."""
+    """All texts as one uint32 array of code points with a separator after each; the start offsets."""
     joined = "\x00".join(texts) + "\x00"
-    codes = np.frombuffer(joined.encode("utf-32-le", errors="replace"), dtype=np.uint32).astype(np.uint64)
+    codes = np.frombuffer(joined.encode("utf-32-le", errors="replace"), dtype=np.uint32)
     lengths = np.fromiter((len(t) + 1 for t in texts), dtype=np.int64, count=len(texts))
     starts = np.zeros(len(texts), dtype=np.int64)
     np.cumsum(lengths[:-1], out=starts[1:])
@@ -66,8 +66,9 @@ def _prefix_hash(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     powers, inv_powers = _powers(n + 1)
     # H[i] = sum_{j<i} codes[j] * B^(i-1-j) = B^(i-1) * sum_{j<i} codes[j] * B^(-j) modulo 2^64: B is odd,
     # so it has an inverse modulo 2^64, and the sequential recurrence becomes cumulative sums and products.
-    with np.errstate(over="ignore"):
-        np.cumsum(codes * inv_powers[:n], out=prefix[1:])
+    with np.errstate(over="ignore"):  # in place in ``prefix`` (the uint32 codes widened by the product)
+        np.multiply(codes, inv_powers[:n], out=prefix[1:])
+        np.cumsum(prefix[1:], out=prefix[1:])
         prefix[1:] *= powers[:n]
     return prefix, powers
 
@@ -94,10 +95,14 @@ def _substring_hash(prefix: np.ndarray, powers: np.ndarray, start: np.ndarray, e
         return prefix[end] - prefix[start] * powers[end - start]
 
 
-def _bucket(hashes: np.ndarray, salt: int, bits: int, dtype: type = np.int64) -> np.ndarray:
+def _bucket(hashes: np.ndarray, salt: int, bits: int, dtype: type = np.int64, overwrite: bool = False) -> np.ndarray:
+    """The column (below ``2**bits``) of each hash, salted; ``overwrite``: the hashes may be overwritten (no
+    temporary arrays)."""
+    mixed = np.bitwise_xor(hashes, np.uint64(salt), out=hashes if overwrite else None)
     with np.errstate(over="ignore"):
-        mixed = (hashes ^ np.uint64(salt)) * _MIX
-    return (mixed >> np.uint64(64 - bits)).astype(dtype)
+        mixed *= _MIX
+    mixed >>= np.uint64(64 - bits)
+    return mixed.astype(dtype)
 
 
 def _count_matrix(parts: Sequence[np.ndarray], n_rows: int, bits: int) -> sp.csr_matrix:
@@ -116,24 +121,26 @@ def _count_matrix(parts: Sequence[np.ndarray], n_rows: int, bits: int) -> sp.csr
     keys = np.empty(int(bounds[-1]), dtype=dtype)
     free = bounds[:-1].copy()  # where each row's next part goes
     for part, first, length in zip(parts, firsts, lengths, strict=True):
-        keys[np.repeat(free - first[:-1], length) + np.arange(len(part))] = part
+        where = np.repeat(free - first[:-1], length)  # each key's shift from its part to keys
+        where += np.arange(len(part))
+        keys[where] = part
         free += length
     for start, end in pairwise(bounds.tolist()):
         if end - start > 1:
             keys[start:end].sort()
-    # np.unique(keys, return_counts=True) of the sorted keys.
+    # np.unique(keys, return_counts=True) of the sorted keys; the counts (each under 2**24: exact in
+    # float32) written as float32 at once, from the gaps between the first positions of the keys.
     first_of = np.empty(len(keys), dtype=bool)
     first_of[:1] = True
     np.not_equal(keys[1:], keys[:-1], out=first_of[1:])
     where = np.flatnonzero(first_of)
-    counts = np.diff(where, append=len(keys))
+    counts = np.empty(len(where), dtype=np.float32)
+    np.subtract(where[1:], where[:-1], out=counts[:-1], casting="unsafe")
+    counts[-1:] = len(keys) - where[-1:]
     keys = keys[where]
-    rows_sorted = keys >> bits
-    indptr = np.searchsorted(rows_sorted, np.arange(n_rows + 1, dtype=keys.dtype))
-    return sp.csr_matrix(
-        (counts.astype(np.float32), (keys & ((1 << bits) - 1)).astype(np.int32, copy=False), indptr.astype(np.int32)),
-        shape=(n_rows, 1 << bits),
-    )
+    indptr = np.searchsorted(keys >> bits, np.arange(n_rows + 1, dtype=keys.dtype)).astype(np.int32)
+    keys &= (1 << bits) - 1  # the columns
+    return sp.csr_matrix((counts, keys.astype(np.int32, copy=False), indptr), shape=(n_rows, 1 << bits))
 
 
 def hashed_counts(texts: Sequence[str], spec: FeatureSpec, char_limits: Sequence[int] | None = None) -> sp.csr_matrix:
@@ -172,9 +179,10 @@ def hashed_counts(texts: Sequence[str], spec: FeatureSpec, char_limits: Sequence
     if low:
         ends = codes == _SEP
         if char_limits is not None:  # positions past a text's limit end the n-grams like a separator
-            limits = np.minimum(np.asarray(char_limits, dtype=np.int64), [len(t) for t in texts])
-            offset = np.arange(len(codes), dtype=np.int64) - np.repeat(starts, lengths)
-            ends |= offset >= np.repeat(limits, lengths)
+            limits = np.clip(np.asarray(char_limits, dtype=np.int64), 0, [len(t) for t in texts])
+            # Per text, its first ``limit`` positions False, then the rest (its separator among them) True.
+            runs = np.column_stack([limits, lengths - limits]).ravel()
+            ends |= np.repeat(np.tile(np.array([False, True]), n_docs), runs)
         separators = np.concatenate(([0], np.cumsum(ends)))
         for n in range(low, high + 1):
             # The n-grams starting at 0 .. m-1 that cross no separator; their hashes (as _substring_hash,
@@ -184,9 +192,14 @@ def hashed_counts(texts: Sequence[str], spec: FeatureSpec, char_limits: Sequence
                 keys.append(np.zeros(0, dtype=dtype))
                 continue
             ok = separators[n : n + m] == separators[:m]
-            with np.errstate(over="ignore"):
-                hashes = prefix[n : n + m][ok] - prefix[:m][ok] * powers[n]
-            keys.append(row_key[:m][ok] | (_bucket(hashes, 100 + n, spec.bits - 1, dtype) + spec.char_start))
+            hashes = prefix[:m][ok]
+            with np.errstate(over="ignore"):  # the same wrapping arithmetic, in place
+                hashes *= powers[n]
+                np.subtract(prefix[n : n + m][ok], hashes, out=hashes)
+            part = _bucket(hashes, 100 + n, spec.bits - 1, dtype, overwrite=True)
+            part += spec.char_start
+            part |= row_key[:m][ok]
+            keys.append(part)
     if not keys:
         return sp.csr_matrix((n_docs, 1 << spec.bits), dtype=np.float32)
     return _count_matrix(keys, n_docs, spec.bits)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import sys
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from itertools import pairwise
 
@@ -91,7 +91,11 @@ def thai_normalize(text: str) -> str:
 
 def _thai_spacing(text: str) -> str:
     """The first rules of :func:`thai_normalize`: no ZWSP/ZWNJ, single spaces and newlines, stripped."""
-    text = text.replace("\u200b", "").replace("\u200c", "")
+    return _spacing(text.replace("\u200b", "").replace("\u200c", ""))
+
+
+def _spacing(text: str) -> str:
+    """:func:`_thai_spacing` of a text without ZWSP and ZWNJ: single spaces and newlines, stripped."""
     if "  " in text:
         text = _DUP_SPACES.sub(" ", text)
     if " \n" in text or "\n " in text or "\n\n" in text:
@@ -145,7 +149,15 @@ def normalize_many(texts: Sequence[str]) -> list[str]:
     code points) instead of once per text: which texts the Thai rules can change (the strings of
     ``_MISORDER_SCAN`` or a mark at the start) and which have a run of four of a character (``_REPEATS``).
     The other texts skip those steps, which would leave them as they are."""
-    spaced = [_thai_spacing(_unicode(t)) for t in texts]
+    # _unicode's zero-width marks and Thai digits are found over the batch too: a text without them (4 in
+    # 5) only needs the NFC check, and no text needs _thai_spacing's ZWSP and ZWNJ removal after _unicode.
+    raw, raw_starts = _code_points(texts)
+    marked = _texts_at(np.flatnonzero(np.take(_UNICODE_MARKED, raw, mode="clip")), raw_starts)
+    del raw
+    spaced = [
+        _spacing(_unicode(t) if marked[i] or not unicodedata.is_normalized("NFC", t) else t)
+        for i, t in enumerate(texts)
+    ]
     codes, starts = _code_points(spaced)
     ruled = _misordered(codes, starts)
     repeated = _with_runs(codes, starts)
@@ -214,6 +226,11 @@ def _misordered(codes: np.ndarray, starts: np.ndarray) -> np.ndarray:
     return out
 
 
+# The characters _unicode removes or replaces (_ZERO_WIDTH's and _THAI_DIGITS'), by code point; the last
+# entry stands for every code point above U+FEFF (none of them).
+_UNICODE_MARKED = np.zeros(0xFF01, dtype=bool)
+_UNICODE_MARKED[[ord(c) for c in "\u200b\u200c\u200d\u2060\ufeff\u00ad๐๑๒๓๔๕๖๗๘๙"]] = True
+
 # White space (str.isspace: what strip and splitlines read) other than " " and "\n", by code point; the
 # last entry stands for every code point above U+3000 (none is white space: tests/classify checks).
 _OTHER_SPACE = np.array([chr(c).isspace() and chr(c) not in " \n" for c in range(0x3002)], dtype=bool)
@@ -279,12 +296,22 @@ def _choose() -> str:
 TOKENIZER_ENGINE = _choose()
 
 
+def _nlpo3_segment() -> Callable[[str, str], list[str]] | None:
+    """nlpo3's segment, imported once (an import statement in :func:`tokenize` ran per text)."""
+    if TOKENIZER_ENGINE != "nlpo3":
+        return None  # pragma: no cover
+    from nlpo3 import segment
+
+    return segment
+
+
+_SEGMENT = _nlpo3_segment()
+
+
 def tokenize(text: str) -> list[str]:
     """Words of already normalised text (no whitespace tokens), with the one chosen engine."""
-    if TOKENIZER_ENGINE == "nlpo3":
-        from nlpo3 import segment
-
-        parts = segment(text, "bkkwatch_th")
+    if _SEGMENT is not None:
+        parts = _SEGMENT(text, "bkkwatch_th")
     else:  # pragma: no cover
         from pythainlp.tokenize import word_tokenize
 

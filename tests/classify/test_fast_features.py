@@ -74,6 +74,7 @@ def test_normalising_a_batch_is_normalising_each_text() -> None:
     assert normalize_many([]) == [] and normalize_many([""]) == [""]
     rng = random.Random(0)
     alphabet = [*"ก ่้ัาะเ\n\n5๕a", "\u0e4d", "\u0e45", "\u0e4c", "\t", "ๆ", "\u00a0", "\u3000", "\r", "\u200b", "\ud83d"]
+    alphabet += ["\u200c", "\u00ad", "\ufeff", "\u2060", "๙", "e\u0301", "\u0301"]  # _unicode's (and NFC's) work
     for _ in range(3000):
         batch = ["".join(rng.choices(alphabet, k=rng.randrange(0, 12))) for _ in range(rng.randrange(1, 5))]
         assert normalize_many(batch) == [normalize(t) for t in batch], batch
@@ -104,7 +105,12 @@ def test_model_texts_of_a_batch_are_each_texts_model_text() -> None:
 def test_no_white_space_above_the_table_of_normalize_many() -> None:
     import sys
 
-    from classify.text import _OTHER_SPACE
+    from classify.text import _OTHER_SPACE, _THAI_DIGIT, _UNICODE_MARKED, _ZERO_WIDTH
+
+    # The marks _unicode removes or replaces are exactly those of its table (whose last entry: none).
+    assert not _UNICODE_MARKED[-1]
+    marked = [c for c in range(sys.maxunicode + 1) if _ZERO_WIDTH.match(chr(c)) or _THAI_DIGIT.match(chr(c))]
+    assert marked == np.flatnonzero(_UNICODE_MARKED).tolist()
 
     above = len(_OTHER_SPACE) - 1
     assert not _OTHER_SPACE[above] and not any(chr(c).isspace() for c in range(above, sys.maxunicode + 1))

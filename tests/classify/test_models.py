@@ -322,7 +322,8 @@ def test_one_pass_preparation_scores_the_same(scorer: ModelScorer) -> None:
 
 def test_compact_weights_give_the_sparse_product_bit_for_bit(scorer: ModelScorer) -> None:
     """_CompactWeights (a dense block of the used feature rows) against sparse x sparse: the same float32
-    values exactly, for the district model's weights and for rows with unsorted or no entries."""
+    values exactly, for the district model's weights and for rows with unsorted or no entries, with the
+    block's rows in feature order or in IDF order."""
     import numpy as np
     import scipy.sparse as sp
 
@@ -341,6 +342,12 @@ def test_compact_weights_give_the_sparse_product_bit_for_bit(scorer: ModelScorer
         shuffled.data[lo:hi] = shuffled.data[lo:hi][::-1].copy()
     shuffled.has_sorted_indices = False
     assert np.array_equal(np.asarray(shuffled @ compact), expected)
+    # The block's rows laid out by IDF (as the scorer keeps them): the same sums, in the same order.
+    idf = scorer.models["agencies"].named_steps["tfidf"].idf_
+    ordered = _CompactWeights(scorer._district_weights, idf)
+    assert not np.all(np.diff(ordered.column[ordered.column >= 0]) > 0)  # not in feature order
+    assert np.array_equal(np.asarray(weighted @ ordered), expected)
+    assert np.array_equal(np.asarray(shuffled @ ordered), expected)
 
 
 def test_score_many_leaves_the_garbage_collector_as_it_found_it(scorer: ModelScorer) -> None:
