@@ -11,7 +11,7 @@ import gc
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import EllipsisType
 from typing import Any
@@ -102,10 +102,19 @@ class Prepared:
     # ModelScorer.scan): its occurrences also give the scorer's topic words and agency names.
     scan: WordScan | None = None
     occurrences: list[tuple[int, str]] | None = None
+    # The signal tokens, read once: the model input and the result both list them (see signal_tokens).
+    _tokens: list[str] | None = field(default=None, init=False, repr=False, compare=False)
+
+    def signal_tokens(self) -> list[str]:
+        """``self.signals.tokens()``, computed on the first call (the signals are not changed after
+        :func:`prepare`); the same list every call: callers that hand it on copy it."""
+        if self._tokens is None:
+            self._tokens = self.signals.tokens()
+        return self._tokens
 
     @property
     def with_signals(self) -> str:
-        return self.words + " " + " ".join(self.signals.tokens())
+        return self.words + " " + " ".join(self.signal_tokens())
 
 
 def prepare(
@@ -692,7 +701,7 @@ class ModelScorer:
                     places=sig.districts[:5],
                     explanation=self.explain(doc, b),
                     model_version=self.model_version,
-                    signals=sig.tokens(),
+                    signals=list(doc.signal_tokens()),  # (a copy: the document keeps its own)
                 )
             )
         return results

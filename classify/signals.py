@@ -183,16 +183,19 @@ class Signals:
 
     def tokens(self) -> list[str]:
         """Signal tokens appended to the model text (names start with ``zz`` so that no Thai word clashes)."""
+        # (strong_place, spreading and viral read inline: once per document of every batch)
         out = [f"zzsrc{self.source}"]
-        if self.strong_place:
+        places = self.places
+        hits = places.districts
+        if self.district_from in ("field", "coordinates") or any(h.strong for h in hits):
             out.append("zzplacestrong")
-        if self.places.districts:
+        if hits:
             out.append("zzplace")
-        if self.places.bangkok_mentions:
+        if places.bangkok_mentions:
             out.append("zzbangkok")
-        if self.places.other_provinces:
+        if places.other_provinces:
             out.append("zzprovince")
-            if not self.places.districts and not self.places.bangkok_mentions:
+            if not hits and not places.bangkok_mentions:
                 out.append("zzprovinceonly")
         if self.bma_hits:
             out.append("zzbma")
@@ -200,10 +203,12 @@ class Signals:
             out.append("zzharm")
         if self.lasting:
             out.append("zzlasting")
-        if self.spreading:
-            out.append("zzspreading")
-        if self.viral:
-            out.append("zzviral")
+        likes, shares, comments = self.likes, self.shares, self.comments
+        if likes or shares or comments:
+            if shares >= 300 or comments >= 150 or likes >= 2000:
+                out.append("zzspreading")
+            if shares >= 3000 or comments >= 1500 or likes >= 20000:
+                out.append("zzviral")
         if self.roundup:
             out.append("zzroundup")
         return out
