@@ -118,13 +118,47 @@ _BODY_WORDS = WordScan([*URGENT_WORDS, *POSITIVE_WORDS, *LASTING_WORDS, *_FLOW_W
 _FOLDED_WORDS = WordScan([folded for _, folded in (*_PROBLEMS, *_BMA)])
 _ALL_WORDS = WordScan(_BODY_WORDS.words | _FOLDED_WORDS.words)
 SIGNAL_WORDS = _ALL_WORDS.words  # what a caller's own pass must look for to hand read_signals its occurrences
-# Each list as a set: a text holds few of the words, so whether it holds any is asked before the list is
+# The urgent words as a set: a text holds few of them, so whether it holds any is asked before the list is
 # walked in its order (the sets found hold the places' and the caller's words too: never empty to test).
+# The other lists are read by _in_order.
 _URGENT_SET = frozenset(URGENT_WORDS)
-_PROBLEM_SET = frozenset(folded for _, folded in _PROBLEMS)
-_BMA_SET = frozenset(folded for _, folded in _BMA)
-_POSITIVE_SET = frozenset(POSITIVE_WORDS)
-_LASTING_SET = frozenset(LASTING_WORDS)
+# A problem or BMA word with a character outside the Thai block and ASCII's non-letters ("pm2.5"): case
+# folding can make it occur in the folded text where the body does not hold it (PM2.5). The others occur in
+# the folded text exactly where they occur in the body (no character folds into one of theirs: test), so
+# the body's occurrences answer for them and only these few are looked for in the folded text.
+_FOLDABLE = tuple(
+    sorted(
+        w
+        for w in _FOLDED_WORDS.words
+        if not all("\u0e00" <= c <= "\u0e7f" or (c.isascii() and not c.isalpha()) for c in w)
+    )
+)
+
+
+def _in_order(found: set[str], rank: tuple[frozenset[str], dict[str, tuple[int, str]]]) -> list[str]:
+    """The words of a list among ``found``, in the list's order (``rank``: :func:`_ranks` of the list):
+    ``[w for w in words if w in found]`` without walking the whole list."""
+    keys, order = rank
+    hits = keys & found  # (iterates the smaller set)
+    if not hits:
+        return []
+    if len(hits) == 1:
+        return [order[next(iter(hits))][1]]
+    return [w for _, w in sorted(order[h] for h in hits)]
+
+
+def _ranks(pairs: list[tuple[str, str]]) -> tuple[frozenset[str], dict[str, tuple[int, str]]]:
+    """(word, key) pairs of a list -> the keys, and {key: (index, word)} (distinct keys: checked)."""
+    order = {key: (i, word) for i, (word, key) in enumerate(pairs)}
+    if len(order) != len(pairs):
+        raise ValueError("two words of a signal list fold to the same word")
+    return frozenset(order), order
+
+
+_PROBLEM_RANK = _ranks(_PROBLEMS)
+_BMA_RANK = _ranks(_BMA)
+_POSITIVE_RANK = _ranks([(w, w) for w in POSITIVE_WORDS])
+_LASTING_RANK = _ranks([(w, w) for w in LASTING_WORDS])
 
 
 def _affirmed(body: str, word: str) -> bool:
@@ -294,7 +328,8 @@ def read_signals(
     # Each list is read by membership only, so a set holding other words too reads the same.
     if occurrences is not None:
         present = {word for _, word in occurrences}
-        folded_present = present if lowered == body else _FOLDED_WORDS.occurring(lowered)
+        # (see _FOLDABLE) rather than a second pass over the folded text
+        folded_present = present if lowered == body else present.union(w for w in _FOLDABLE if w in lowered)
     elif lowered == body:  # (most Thai texts) one pass finds both lists
         present = folded_present = _ALL_WORDS.occurring(body)
     else:
@@ -316,13 +351,11 @@ def read_signals(
         places=found,
         districts=districts,
         district_from=district_from,
-        problems=[w for w, f in _PROBLEMS if f in folded_present]
-        if not _PROBLEM_SET.isdisjoint(folded_present)
-        else [],
+        problems=_in_order(folded_present, _PROBLEM_RANK),
         harms=harms,
-        bma_hits=[w for w, f in _BMA if f in folded_present] if not _BMA_SET.isdisjoint(folded_present) else [],
-        positives=[w for w in POSITIVE_WORDS if w in present] if not _POSITIVE_SET.isdisjoint(present) else [],
-        lasting=[w for w in LASTING_WORDS if w in present] if not _LASTING_SET.isdisjoint(present) else [],
+        bma_hits=_in_order(folded_present, _BMA_RANK),
+        positives=_in_order(present, _POSITIVE_RANK),
+        lasting=_in_order(present, _LASTING_RANK),
         source=source_kind(source),
         likes=likes,
         shares=shares,
