@@ -8,6 +8,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import islice
 from types import EllipsisType
 from typing import Any
 
@@ -101,9 +102,12 @@ def is_roundup(body: str, lowered: str, present: set[str] | None = None) -> bool
     flow = sum(1 for w in _FLOW_WORDS if w in body) if present is None else len(present & _FLOW_SET)
     if flow == 0:
         return False
-    times = len(_ROUNDUP_TIME.findall(body, 0, 3000))
     relayed = any(w in lowered for w in _ROUNDUP_SOURCES)
-    return (times >= 3 and flow >= 2) or (relayed and times >= 2)
+    if flow < 2 and not relayed:
+        return False
+    # (times >= 3 and flow >= 2) or (relayed and times >= 2), the timed reports counted only up to that
+    need = 2 if relayed else 3
+    return sum(1 for _ in islice(_ROUNDUP_TIME.finditer(body, 0, 3000), need)) >= need
 
 
 _NEGATION = re.compile(r"(?:ไม่|ไม่มี|ไม่พบ|ยังไม่พบ|ปราศจาก)\s*(?:ผู้|คน)?\s*(?:ได้รับ)?\s*(?:บาดเจ็บ\s*(?:และ|หรือ))?\s*$")
@@ -309,7 +313,8 @@ def read_signals(
     :data:`SIGNAL_WORDS` (one automaton pass for the places, the signals and the caller's own words), if
     the caller has found them; else the text is scanned here. ``at``: ``gaz.district_at(lat, lon)`` if the
     caller has looked it up (:meth:`Gazetteer.districts_at` does a batch's at once)."""
-    found = gaz.find(body, occurrences)
+    present = {word for _, word in occurrences} if occurrences is not None else None
+    found = gaz.find(body, occurrences, present)
     districts = found.district_names  # (a fresh list)
     district_from = "text" if districts else ""
     if at is ...:
@@ -326,8 +331,7 @@ def read_signals(
             district_from = origin
     lowered = body.casefold()
     # Each list is read by membership only, so a set holding other words too reads the same.
-    if occurrences is not None:
-        present = {word for _, word in occurrences}
+    if present is not None:
         # (see _FOLDABLE) rather than a second pass over the folded text
         folded_present = present if lowered == body else present.union(w for w in _FOLDABLE if w in lowered)
     elif lowered == body:  # (most Thai texts) one pass finds both lists

@@ -231,3 +231,20 @@ def test_only_the_foldable_signal_words_can_appear_by_case_folding() -> None:
         if word not in _FOLDABLE:
             assert produced.isdisjoint(word), word
         assert word.casefold() == word  # (the lists hold the folded words)
+
+
+def test_roundup_counts_the_timed_reports_only_as_far_as_it_needs() -> None:
+    """is_roundup gives what counting every timed report in the first 3,000 characters gave."""
+    from classify.signals import _FLOW_WORDS, _ROUNDUP_SOURCES, _ROUNDUP_TIME, is_roundup
+
+    def counted_all(body: str) -> bool:
+        flow = sum(1 for w in _FLOW_WORDS if w in body)
+        times = len(_ROUNDUP_TIME.findall(body, 0, 3000))
+        relayed = any(w in body.casefold() for w in _ROUNDUP_SOURCES)
+        return flow > 0 and ((times >= 3 and flow >= 2) or (relayed and times >= 2))
+
+    pieces = ["08.57 น. ", "8:05 น.", "108.57 น.", "รถติด", "ชะลอตัว", "ติดสนิท", "JS100 ", "ทวิต", " ", "ถนน"]
+    texts = [*_random_texts(pieces, 4000, 10, seed=11), "x" * 2990 + "08.57 น. 09.01 น. 09.30 น. รถติด ชะลอตัว"]
+    assert any(counted_all(t) for t in texts) and not all(counted_all(t) for t in texts)
+    for text in texts:
+        assert is_roundup(text, text.casefold()) == counted_all(text), repr(text)
