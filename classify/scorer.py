@@ -102,6 +102,7 @@ class Prepared:
     # ModelScorer.scan): its occurrences also give the scorer's topic words and agency names.
     scan: WordScan | None = None
     occurrences: list[tuple[int, str]] | None = None
+    present: set[str] | None = None  # the words of the occurrences (which agency names, topic words occur)
     # The signal tokens, read once: the model input and the result both list them (see signal_tokens).
     _tokens: list[str] | None = field(default=None, init=False, repr=False, compare=False)
 
@@ -135,8 +136,9 @@ def prepare(
     if looked up already (:meth:`Gazetteer.districts_at`)."""
     body = normalize(f"{title}\n{text}" if title else text)
     occurrences = scan.occurrences(body) if scan is not None else None
-    signals = read_signals(places, body, engagement, source, district, lat, lon, occurrences, at)
-    return Prepared(body, model_text(body[:MODEL_CHARS]), signals, scan, occurrences)
+    present = {word for _, word in occurrences} if occurrences is not None else None
+    signals = read_signals(places, body, engagement, source, district, lat, lon, occurrences, at, present)
+    return Prepared(body, model_text(body[:MODEL_CHARS]), signals, scan, occurrences, present)
 
 
 def prepare_item(
@@ -173,6 +175,7 @@ def prepare_many(
     out: list[Prepared] = []
     for it, body, text, at in zip(items, bodies, words, ats, strict=True):
         occurrences = scan.occurrences(body) if scan is not None else None
+        present = {word for _, word in occurrences} if occurrences is not None else None
         signals = read_signals(
             places,
             body,
@@ -183,8 +186,9 @@ def prepare_many(
             it.get("lon"),
             occurrences,
             at,
+            present,
         )
-        out.append(Prepared(body, text, signals, scan, occurrences))
+        out.append(Prepared(body, text, signals, scan, occurrences, present))
     return out
 
 
@@ -476,8 +480,8 @@ class ModelScorer:
 
     def _names_agency(self, doc: Prepared) -> bool:
         """Whether the document names a BMA agency (``self._bma_re`` matches: one of the names occurs)."""
-        if doc.scan is self.scan and doc.occurrences is not None:
-            return any(word in self._bma_names for _, word in doc.occurrences)
+        if doc.scan is self.scan and doc.present is not None:
+            return not self._bma_names.isdisjoint(doc.present)
         return bool(self._bma_re.search(doc.body))
 
     def sentiment(self, docs: Sequence[Prepared], counts: Any = None) -> list[str]:
@@ -620,11 +624,12 @@ class ModelScorer:
                 scores[code] = max(scores.get(code, 0.0), 0.97)
         if text_districts:
             weights = places.district_weights
+            strong = {h.name for h in places.districts if h.strong}
             for rank, name in enumerate(text_districts[: PRIOR_WEAK_TOP if guess is not None else 3]):
                 code = self._district_code(name)
                 if code is None:
                     continue
-                if any(h.strong and h.name == name for h in places.districts):
+                if name in strong:
                     prior = PRIOR_NAMED
                 else:  # a bare name, or a road or canal through several districts
                     prior = PRIOR_WEAK + PRIOR_WEAK_SLOPE * min(weights.get(name, 0.0), 1.0)
@@ -643,12 +648,14 @@ class ModelScorer:
                     value = min(PRIOR_GUESS_MAX, PRIOR_GUESS_SCALE * float(guess[i]))
                     scores[code] = max(scores.get(code, 0.0), value)
         # The registry's topic words (น้ำท่วม → drainage, ไฟจราจร → traffic): a floor under the model.
-        if doc.scan is self.scan and doc.occurrences is not None:
+        topic_words = self._topic_words
+        if doc.scan is self.scan and doc.occurrences is not None and doc.present is not None:
             occurrences = doc.occurrences
+            named = not self._topic_scan.words.isdisjoint(doc.present)
         else:
             occurrences = self._topic_scan.occurrences(doc.body)
-        topic_words = self._topic_words
-        if any(word in topic_words for _, word in occurrences):
+            named = any(word in topic_words for _, word in occurrences)
+        if named:
             hits: dict[str, int] = {}
             topic_found = {word for _, _, word in leftmost_longest(occurrences, topic_words)}
             for word in sorted(topic_found):  # sorted: ties rank the same in every run

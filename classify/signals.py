@@ -307,13 +307,18 @@ def read_signals(
     lon: Any = None,
     occurrences: list[tuple[int, str]] | None = None,
     at: str | EllipsisType | None = ...,
+    present: set[str] | None = None,
 ) -> Signals:
     """All signals of one normalised text (title and body joined). ``occurrences``: (start, word) of every
     occurrence in ``body`` of the words of one :class:`WordScan` holding at least ``gaz.scan_words`` and
     :data:`SIGNAL_WORDS` (one automaton pass for the places, the signals and the caller's own words), if
-    the caller has found them; else the text is scanned here. ``at``: ``gaz.district_at(lat, lon)`` if the
+    the caller has found them; else the text is scanned here; ``present``: the set of their words, if the
+    caller has made it (not changed here). ``at``: ``gaz.district_at(lat, lon)`` if the
     caller has looked it up (:meth:`Gazetteer.districts_at` does a batch's at once)."""
-    present = {word for _, word in occurrences} if occurrences is not None else None
+    if occurrences is None:
+        present = None
+    elif present is None:
+        present = {word for _, word in occurrences}
     found = gaz.find(body, occurrences, present)
     districts = found.district_names  # (a fresh list)
     district_from = "text" if districts else ""
