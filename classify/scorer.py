@@ -25,7 +25,7 @@ from classify.features import FeatureSpec, hashed_counts, question_features
 from classify.modelstore import ModelError, load
 from classify.places import Gazetteer, gazetteer, trie_pattern
 from classify.rules import PROBLEM_WORDS, ScoreResult
-from classify.signals import SIGNAL_WORDS, Signals, read_signals
+from classify.signals import SIGNAL_WORDS, Signals, dense_rows, read_signals
 from classify.text import model_text, model_texts, normalize, normalize_many
 from classify.wordscan import WordScan, leftmost_longest
 
@@ -354,6 +354,15 @@ def impact_features(signals: Signals, bangkok: float, negative: float) -> list[f
     return [*dense, bangkok, negative, bangkok * dense[5]]
 
 
+def impact_rows(docs: Sequence[Prepared], bangkok: Any, sentiments: Sequence[str]) -> np.ndarray:
+    """``np.asarray([impact_features(d.signals, b, float(s == "neg")) ...])`` of a batch, its dense part by
+    :func:`classify.signals.dense_rows` and the last three columns by numpy: the same float64 values."""
+    dense = dense_rows([d.signals for d in docs])
+    b = np.asarray(bangkok, dtype=np.float64)
+    negative = np.array([s == "neg" for s in sentiments], dtype=np.float64)
+    return np.column_stack([dense, b, negative, b * dense[:, 5]])
+
+
 def decide_level(sig: Signals, bangkok: float, impact: float) -> tuple[int, bool, float]:
     """Level 0-3, urgency and the impact probability made consistent with the level (RUBRIC.md):
     urgent = about Bangkok and harm now, misconduct or virality; level 2 from the impact probability."""
@@ -489,11 +498,7 @@ class ModelScorer:
         return predict_sentiment(self.models["sentiment"], counts, sentiment_questions(docs), self.sentiment_offsets)
 
     def impact(self, docs: Sequence[Prepared], bangkok: np.ndarray, sentiments: Sequence[str]) -> np.ndarray:
-        rows = [
-            impact_features(d.signals, b, float(s == "neg"))
-            for d, b, s in zip(docs, np.asarray(bangkok, dtype=np.float64).tolist(), sentiments, strict=True)
-        ]
-        return np.asarray(self.models["impact"].predict_proba(np.asarray(rows))[:, 1])
+        return np.asarray(self.models["impact"].predict_proba(impact_rows(docs, bangkok, sentiments))[:, 1])
 
     def agency_scores(
         self,

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import islice
 from types import EllipsisType
 from typing import Any
+
+import numpy as np
 
 from classify.places import Gazetteer, Places
 from classify.rules import BMA_WORDS, POSITIVE_WORDS, PROBLEM_WORDS, URGENT_WORDS, count
@@ -275,6 +277,51 @@ class Signals:
             float(source == "complaint"),
             float(self.district_from in ("field", "coordinates")),
         ]
+
+
+_DENSE_CAPS = np.array([3, 5, 3, 3, 3, 2, 2, 2])  # the caps of dense()'s counted features, in the order below
+_SOURCE_COLUMNS = {"news": 12, "social": 13, "complaint": 14}
+
+
+def dense_rows(signals: Sequence[Signals]) -> np.ndarray:
+    """``np.array([s.dense() for s in signals])`` (documents x DENSE_NAMES), the capped counts divided for
+    the whole batch at once: the same float64 quotients of the same integers (Python's int / int and
+    numpy's are both correctly rounded); the problem weights and reach read in Python as dense() does."""
+    out = np.zeros((len(signals), len(DENSE_NAMES)))
+    if not signals:
+        return out
+    counts: list[tuple[int, int, int, int, int, int, int, int]] = []
+    for i, sig in enumerate(signals):
+        places = sig.places
+        hits = places.districts
+        counts.append(
+            (
+                sum(1 for h in hits if h.strong) if hits else 0,
+                len(hits),
+                len(places.bangkok_mentions),
+                len(places.other_provinces),
+                len(sig.bma_hits),
+                len(sig.harms),
+                len(sig.lasting),
+                len(sig.positives),
+            )
+        )
+        if sig.problems:
+            out[i, 5] = min(sum(PROBLEM_WORDS[w] for w in sig.problems), 4.0) / 4
+        likes, shares, comments = sig.likes, sig.shares, sig.comments
+        if likes or shares or comments:  # (else log1p(0) / 12 and the two flags: 0.0)
+            out[i, 9] = math.log1p(likes + 3 * shares + 2 * comments) / 12
+            out[i, 10] = float(shares >= 300 or comments >= 150 or likes >= 2000)
+            out[i, 11] = float(shares >= 3000 or comments >= 1500 or likes >= 20000)
+        column = _SOURCE_COLUMNS.get(sig.source)
+        if column is not None:
+            out[i, column] = 1.0
+        if sig.district_from in ("field", "coordinates"):
+            out[i, 15] = 1.0
+    capped = np.minimum(np.array(counts), _DENSE_CAPS) / _DENSE_CAPS
+    out[:, :5] = capped[:, :5]
+    out[:, 6:9] = capped[:, 5:]
+    return out
 
 
 DENSE_NAMES = (
