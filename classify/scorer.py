@@ -697,22 +697,24 @@ class ModelScorer:
         wanted = bangkok >= AGENCIES_FROM
         agencies = self.agency_scores(docs, counts=counts, wanted=wanted)
         results: list[ScoreResult] = []
-        for i, doc in enumerate(docs):
+        version, explain = self.model_version, self.explain
+        # (the arrays as Python floats at once: the same values float() of each element gives)
+        for doc, b, p, sentiment, ranked in zip(
+            docs, np.asarray(bangkok).tolist(), np.asarray(impact).tolist(), sentiments, agencies, strict=True
+        ):
             sig = doc.signals
-            b = float(bangkok[i])
-            p = float(impact[i])
             level, urgent, p = decide_level(sig, b, p)
             results.append(
                 ScoreResult(
                     bangkok=round(b, 3),
-                    sentiment=sentiments[i],
+                    sentiment=sentiment,
                     impact=round(p, 3),
                     level=level,
                     urgent=urgent,
-                    agencies=agencies[i],  # empty below AGENCIES_FROM (not ranked: see wanted)
+                    agencies=ranked,  # empty below AGENCIES_FROM (not ranked: see wanted)
                     places=sig.districts[:5],
-                    explanation=self.explain(doc, b),
-                    model_version=self.model_version,
+                    explanation=explain(doc, b),
+                    model_version=version,
                     signals=list(doc.signal_tokens()),  # (a copy: the document keeps its own)
                 )
             )
