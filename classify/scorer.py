@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from types import EllipsisType
 from typing import Any
@@ -671,7 +672,12 @@ class ModelScorer:
                 scores[code] = max(scores.get(code, 0.0), floor)
         # Ties (two registry topic floors of the same size) go to the agency the model finds likelier.
         index = self._agency_index
-        ranked = sorted(scores.items(), key=lambda kv: (-kv[1], -float(row[index[kv[0]]]) if kv[0] in index else 0.0))
+        if len(set(scores.values())) == len(scores):  # no ties (most documents): the values alone order them
+            ranked = sorted(scores.items(), key=itemgetter(1), reverse=True)
+        else:
+            ranked = sorted(
+                scores.items(), key=lambda kv: (-kv[1], -float(row[index[kv[0]]]) if kv[0] in index else 0.0)
+            )
         agencies = []
         for code, value in ranked[:5]:
             listed = self._listed.get(code)
@@ -768,10 +774,11 @@ class ModelScorer:
             parts.append(f"เกี่ยวกับ กทม. ({sig.bma_hits[0]})")
         if sig.source in _SOURCE_TH:
             parts.append(_SOURCE_TH[sig.source])
-        if sig.viral:
-            parts.append("กำลังเป็นไวรัล")
-        elif sig.spreading:
-            parts.append("ยอดแชร์สูง" if sig.shares >= 300 else "มีผู้แสดงความเห็นมาก")
+        if sig.likes or sig.shares or sig.comments:  # (without engagement neither viral nor spreading)
+            if sig.viral:
+                parts.append("กำลังเป็นไวรัล")
+            elif sig.spreading:
+                parts.append("ยอดแชร์สูง" if sig.shares >= 300 else "มีผู้แสดงความเห็นมาก")
         if places.other_provinces:
             parts.append("จังหวัดอื่น: " + ", ".join(places.other_provinces[:2]))
         if bangkok < RELEVANT_AT:
