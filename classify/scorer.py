@@ -543,11 +543,10 @@ class ModelScorer:
         values = probs[hit_rows, hit_cols].tolist()
         codes = self._code_array[hit_cols].tolist()
         bounds = np.searchsorted(hit_rows, np.arange(len(docs) + 1)).tolist()
-        rows = probs.tolist()
         return [
             self._rank(
                 doc,
-                rows[k],
+                probs[k],  # (read only to break ties between equal scores: rare, so not made a list)
                 located[k],
                 guesses[k],
                 dict(zip(codes[bounds[k] : bounds[k + 1]], values[bounds[k] : bounds[k + 1]], strict=True)),
