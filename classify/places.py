@@ -219,13 +219,18 @@ class Gazetteer:
         and the words that say whether the province and Bangkok patterns can match)."""
         return self._scan.words
 
-    def find(self, text: str, occurrences: list[tuple[int, str]] | None = None) -> Places:
+    def find(
+        self, text: str, occurrences: list[tuple[int, str]] | None = None, present: set[str] | None = None
+    ) -> Places:
         """The places ``text`` names. ``occurrences``: (start, word) of every occurrence in ``text`` of the
         words of a :class:`WordScan` holding at least :attr:`scan_words`, if a caller's pass (for its own
-        words too) has found them; the other words are ignored."""
+        words too) has found them; the other words are ignored. ``present``: the set of those words, if
+        the caller has it (read_signals does)."""
         if occurrences is None:
             occurrences = self._scan.occurrences(text)
-        present = {word for _, word in occurrences}
+            present = None
+        if present is None:
+            present = {word for _, word in occurrences}
         provinces: dict[str, None] = {}
         province_spans: list[tuple[int, int]] = []
         # The province pattern needs a long name, or จ./จังหวัด and a short name (else it cannot match).

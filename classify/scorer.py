@@ -11,7 +11,8 @@ import gc
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from types import EllipsisType
 from typing import Any
@@ -25,7 +26,7 @@ from classify.features import FeatureSpec, hashed_counts, question_features
 from classify.modelstore import ModelError, load
 from classify.places import Gazetteer, gazetteer, trie_pattern
 from classify.rules import PROBLEM_WORDS, ScoreResult
-from classify.signals import SIGNAL_WORDS, Signals, read_signals
+from classify.signals import SIGNAL_WORDS, Signals, dense_rows, read_signals
 from classify.text import model_text, model_texts, normalize, normalize_many
 from classify.wordscan import WordScan, leftmost_longest
 
@@ -102,10 +103,20 @@ class Prepared:
     # ModelScorer.scan): its occurrences also give the scorer's topic words and agency names.
     scan: WordScan | None = None
     occurrences: list[tuple[int, str]] | None = None
+    present: set[str] | None = None  # the words of the occurrences (which agency names, topic words occur)
+    # The signal tokens, read once: the model input and the result both list them (see signal_tokens).
+    _tokens: list[str] | None = field(default=None, init=False, repr=False, compare=False)
+
+    def signal_tokens(self) -> list[str]:
+        """``self.signals.tokens()``, computed on the first call (the signals are not changed after
+        :func:`prepare`); the same list every call: callers that hand it on copy it."""
+        if self._tokens is None:
+            self._tokens = self.signals.tokens()
+        return self._tokens
 
     @property
     def with_signals(self) -> str:
-        return self.words + " " + " ".join(self.signals.tokens())
+        return self.words + " " + " ".join(self.signal_tokens())
 
 
 def prepare(
@@ -126,8 +137,9 @@ def prepare(
     if looked up already (:meth:`Gazetteer.districts_at`)."""
     body = normalize(f"{title}\n{text}" if title else text)
     occurrences = scan.occurrences(body) if scan is not None else None
-    signals = read_signals(places, body, engagement, source, district, lat, lon, occurrences, at)
-    return Prepared(body, model_text(body[:MODEL_CHARS]), signals, scan, occurrences)
+    present = {word for _, word in occurrences} if occurrences is not None else None
+    signals = read_signals(places, body, engagement, source, district, lat, lon, occurrences, at, present)
+    return Prepared(body, model_text(body[:MODEL_CHARS]), signals, scan, occurrences, present)
 
 
 def prepare_item(
@@ -164,6 +176,7 @@ def prepare_many(
     out: list[Prepared] = []
     for it, body, text, at in zip(items, bodies, words, ats, strict=True):
         occurrences = scan.occurrences(body) if scan is not None else None
+        present = {word for _, word in occurrences} if occurrences is not None else None
         signals = read_signals(
             places,
             body,
@@ -174,8 +187,9 @@ def prepare_many(
             it.get("lon"),
             occurrences,
             at,
+            present,
         )
-        out.append(Prepared(body, text, signals, scan, occurrences))
+        out.append(Prepared(body, text, signals, scan, occurrences, present))
     return out
 
 
@@ -186,23 +200,13 @@ def agency_text(doc: Prepared) -> str:
     return f"{doc.with_signals} {places}"
 
 
-def _agency_text(doc: Prepared, tokens: Sequence[str]) -> str:
-    """:func:`agency_text` with the document's signal tokens given (``doc.signals.tokens()``)."""
-    places = " ".join(f"zzdist{n}" for n in doc.signals.places.district_names[:3])
-    return f"{doc.words} {' '.join(tokens)} {places}"
-
-
 model_input = agency_text
 
 
-def features(docs: Sequence[Prepared], tokens: Sequence[Sequence[str]] | None = None) -> Any:
+def features(docs: Sequence[Prepared]) -> Any:
     """The hashed counts (:data:`FEATURES`) of the documents, shared by every text model: words and
-    word pairs of :func:`model_input`, character n-grams of the words alone. ``tokens``: each document's
-    ``signals.tokens()``, if the caller has them (the scorer lists them in its results too)."""
-    if tokens is None:
-        texts = [model_input(d) for d in docs]
-    else:  # model_input(d), with the tokens given
-        texts = [_agency_text(d, t) for d, t in zip(docs, tokens, strict=True)]
+    word pairs of :func:`model_input`, character n-grams of the words alone."""
+    texts = [model_input(d) for d in docs]
     return hashed_counts(texts, FEATURES, char_limits=[len(d.words) for d in docs])
 
 
@@ -366,6 +370,15 @@ def impact_features(signals: Signals, bangkok: float, negative: float) -> list[f
     return [*dense, bangkok, negative, bangkok * dense[5]]
 
 
+def impact_rows(docs: Sequence[Prepared], bangkok: Any, sentiments: Sequence[str]) -> np.ndarray:
+    """``np.asarray([impact_features(d.signals, b, float(s == "neg")) ...])`` of a batch, its dense part by
+    :func:`classify.signals.dense_rows` and the last three columns by numpy: the same float64 values."""
+    dense = dense_rows([d.signals for d in docs])
+    b = np.asarray(bangkok, dtype=np.float64)
+    negative = np.array([s == "neg" for s in sentiments], dtype=np.float64)
+    return np.column_stack([dense, b, negative, b * dense[:, 5]])
+
+
 def decide_level(sig: Signals, bangkok: float, impact: float) -> tuple[int, bool, float]:
     """Level 0-3, urgency and the impact probability made consistent with the level (RUBRIC.md):
     urgent = about Bangkok and harm now, misconduct or virality; level 2 from the impact probability."""
@@ -483,10 +496,10 @@ class ModelScorer:
         return prepare(self.places, text, title, engagement, source, district, lat, lon, self.scan)
 
     # --- the parts --------------------------------------------------------------------------------
-    def counts(self, docs: Sequence[Prepared], tokens: Sequence[Sequence[str]] | None = None) -> Any:
-        """The hashed counts of the documents (:func:`features`; ``tokens``: their signal tokens, if
-        listed already), shared by every model."""
-        return Counts(features(docs, tokens))
+    def counts(self, docs: Sequence[Prepared]) -> Any:
+        """The hashed counts of the documents (:func:`features`), shared by every model (each document's
+        signal tokens are read once: :meth:`Prepared.signal_tokens`, listed in the results too)."""
+        return Counts(features(docs))
 
     def relevance(self, docs: Sequence[Prepared], counts: Any = None) -> np.ndarray:
         counts = self.counts(docs) if counts is None else counts
@@ -497,8 +510,8 @@ class ModelScorer:
 
     def _names_agency(self, doc: Prepared) -> bool:
         """Whether the document names a BMA agency (``self._bma_re`` matches: one of the names occurs)."""
-        if doc.scan is self.scan and doc.occurrences is not None:
-            return any(word in self._bma_names for _, word in doc.occurrences)
+        if doc.scan is self.scan and doc.present is not None:
+            return not self._bma_names.isdisjoint(doc.present)
         return bool(self._bma_re.search(doc.body))
 
     def sentiment(self, docs: Sequence[Prepared], counts: Any = None) -> list[str]:
@@ -506,11 +519,7 @@ class ModelScorer:
         return predict_sentiment(self.models["sentiment"], counts, sentiment_questions(docs), self.sentiment_offsets)
 
     def impact(self, docs: Sequence[Prepared], bangkok: np.ndarray, sentiments: Sequence[str]) -> np.ndarray:
-        rows = [
-            impact_features(d.signals, b, float(s == "neg"))
-            for d, b, s in zip(docs, np.asarray(bangkok, dtype=np.float64).tolist(), sentiments, strict=True)
-        ]
-        return np.asarray(self.models["impact"].predict_proba(np.asarray(rows))[:, 1])
+        return np.asarray(self.models["impact"].predict_proba(impact_rows(docs, bangkok, sentiments))[:, 1])
 
     def agency_scores(
         self,
@@ -554,11 +563,10 @@ class ModelScorer:
         values = probs[hit_rows, hit_cols].tolist()
         codes = self._code_array[hit_cols].tolist()
         bounds = np.searchsorted(hit_rows, np.arange(len(docs) + 1)).tolist()
-        rows = probs.tolist()
         return [
             self._rank(
                 doc,
-                rows[k],
+                probs[k],  # (read only to break ties between equal scores: rare, so not made a list)
                 located[k],
                 guesses[k],
                 dict(zip(codes[bounds[k] : bounds[k + 1]], values[bounds[k] : bounds[k + 1]], strict=True)),
@@ -645,11 +653,12 @@ class ModelScorer:
                 scores[code] = max(scores.get(code, 0.0), 0.97)
         if text_districts:
             weights = places.district_weights
+            strong = {h.name for h in places.districts if h.strong}
             for rank, name in enumerate(text_districts[: PRIOR_WEAK_TOP if guess is not None else 3]):
                 code = self._district_code(name)
                 if code is None:
                     continue
-                if any(h.strong and h.name == name for h in places.districts):
+                if name in strong:
                     prior = PRIOR_NAMED
                 else:  # a bare name, or a road or canal through several districts
                     prior = PRIOR_WEAK + PRIOR_WEAK_SLOPE * min(weights.get(name, 0.0), 1.0)
@@ -668,12 +677,14 @@ class ModelScorer:
                     value = min(PRIOR_GUESS_MAX, PRIOR_GUESS_SCALE * float(guess[i]))
                     scores[code] = max(scores.get(code, 0.0), value)
         # The registry's topic words (น้ำท่วม → drainage, ไฟจราจร → traffic): a floor under the model.
-        if doc.scan is self.scan and doc.occurrences is not None:
+        topic_words = self._topic_words
+        if doc.scan is self.scan and doc.occurrences is not None and doc.present is not None:
             occurrences = doc.occurrences
+            named = not self._topic_scan.words.isdisjoint(doc.present)
         else:
             occurrences = self._topic_scan.occurrences(doc.body)
-        topic_words = self._topic_words
-        if any(word in topic_words for _, word in occurrences):
+            named = any(word in topic_words for _, word in occurrences)
+        if named:
             hits: dict[str, int] = {}
             topic_found = {word for _, _, word in leftmost_longest(occurrences, topic_words)}
             for word in sorted(topic_found):  # sorted: ties rank the same in every run
@@ -684,7 +695,12 @@ class ModelScorer:
                 scores[code] = max(scores.get(code, 0.0), floor)
         # Ties (two registry topic floors of the same size) go to the agency the model finds likelier.
         index = self._agency_index
-        ranked = sorted(scores.items(), key=lambda kv: (-kv[1], -float(row[index[kv[0]]]) if kv[0] in index else 0.0))
+        if len(set(scores.values())) == len(scores):  # no ties (most documents): the values alone order them
+            ranked = sorted(scores.items(), key=itemgetter(1), reverse=True)
+        else:
+            ranked = sorted(
+                scores.items(), key=lambda kv: (-kv[1], -float(row[index[kv[0]]]) if kv[0] in index else 0.0)
+            )
         agencies = []
         for code, value in ranked[:5]:
             listed = self._listed.get(code)
@@ -703,31 +719,32 @@ class ModelScorer:
     def score_prepared(self, docs: Sequence[Prepared]) -> list[ScoreResult]:
         if not docs:
             return []
-        tokens = [d.signals.tokens() for d in docs]  # read by the models and listed in the results
-        counts = self.counts(docs, tokens)
+        counts = self.counts(docs)
         bangkok = self.relevance(docs, counts)
         sentiments = self.sentiment(docs, counts)
         impact = self.impact(docs, bangkok, sentiments)
         wanted = bangkok >= AGENCIES_FROM
         agencies = self.agency_scores(docs, counts=counts, wanted=wanted)
         results: list[ScoreResult] = []
-        for i, doc in enumerate(docs):
+        version, explain = self.model_version, self.explain
+        # (the arrays as Python floats at once: the same values float() of each element gives)
+        for doc, b, p, sentiment, ranked in zip(
+            docs, np.asarray(bangkok).tolist(), np.asarray(impact).tolist(), sentiments, agencies, strict=True
+        ):
             sig = doc.signals
-            b = float(bangkok[i])
-            p = float(impact[i])
             level, urgent, p = decide_level(sig, b, p)
             results.append(
                 ScoreResult(
                     bangkok=round(b, 3),
-                    sentiment=sentiments[i],
+                    sentiment=sentiment,
                     impact=round(p, 3),
                     level=level,
                     urgent=urgent,
-                    agencies=agencies[i],  # empty below AGENCIES_FROM (not ranked: see wanted)
+                    agencies=ranked,  # empty below AGENCIES_FROM (not ranked: see wanted)
                     places=sig.districts[:5],
-                    explanation=self.explain(doc, b),
-                    model_version=self.model_version,
-                    signals=tokens[i],
+                    explanation=explain(doc, b),
+                    model_version=version,
+                    signals=list(doc.signal_tokens()),  # (a copy: the document keeps its own)
                 )
             )
         return results
@@ -780,10 +797,11 @@ class ModelScorer:
             parts.append(f"เกี่ยวกับ กทม. ({sig.bma_hits[0]})")
         if sig.source in _SOURCE_TH:
             parts.append(_SOURCE_TH[sig.source])
-        if sig.viral:
-            parts.append("กำลังเป็นไวรัล")
-        elif sig.spreading:
-            parts.append("ยอดแชร์สูง" if sig.shares >= 300 else "มีผู้แสดงความเห็นมาก")
+        if sig.likes or sig.shares or sig.comments:  # (without engagement neither viral nor spreading)
+            if sig.viral:
+                parts.append("กำลังเป็นไวรัล")
+            elif sig.spreading:
+                parts.append("ยอดแชร์สูง" if sig.shares >= 300 else "มีผู้แสดงความเห็นมาก")
         if places.other_provinces:
             parts.append("จังหวัดอื่น: " + ", ".join(places.other_provinces[:2]))
         if bangkok < RELEVANT_AT:

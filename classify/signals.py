@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import islice
 from types import EllipsisType
 from typing import Any
+
+import numpy as np
 
 from classify.places import Gazetteer, Places
 from classify.rules import BMA_WORDS, POSITIVE_WORDS, PROBLEM_WORDS, URGENT_WORDS, count
@@ -101,9 +104,12 @@ def is_roundup(body: str, lowered: str, present: set[str] | None = None) -> bool
     flow = sum(1 for w in _FLOW_WORDS if w in body) if present is None else len(present & _FLOW_SET)
     if flow == 0:
         return False
-    times = len(_ROUNDUP_TIME.findall(body, 0, 3000))
     relayed = any(w in lowered for w in _ROUNDUP_SOURCES)
-    return (times >= 3 and flow >= 2) or (relayed and times >= 2)
+    if flow < 2 and not relayed:
+        return False
+    # (times >= 3 and flow >= 2) or (relayed and times >= 2), the timed reports counted only up to that
+    need = 2 if relayed else 3
+    return sum(1 for _ in islice(_ROUNDUP_TIME.finditer(body, 0, 3000), need)) >= need
 
 
 _NEGATION = re.compile(r"(?:ไม่|ไม่มี|ไม่พบ|ยังไม่พบ|ปราศจาก)\s*(?:ผู้|คน)?\s*(?:ได้รับ)?\s*(?:บาดเจ็บ\s*(?:และ|หรือ))?\s*$")
@@ -118,13 +124,47 @@ _BODY_WORDS = WordScan([*URGENT_WORDS, *POSITIVE_WORDS, *LASTING_WORDS, *_FLOW_W
 _FOLDED_WORDS = WordScan([folded for _, folded in (*_PROBLEMS, *_BMA)])
 _ALL_WORDS = WordScan(_BODY_WORDS.words | _FOLDED_WORDS.words)
 SIGNAL_WORDS = _ALL_WORDS.words  # what a caller's own pass must look for to hand read_signals its occurrences
-# Each list as a set: a text holds few of the words, so whether it holds any is asked before the list is
+# The urgent words as a set: a text holds few of them, so whether it holds any is asked before the list is
 # walked in its order (the sets found hold the places' and the caller's words too: never empty to test).
+# The other lists are read by _in_order.
 _URGENT_SET = frozenset(URGENT_WORDS)
-_PROBLEM_SET = frozenset(folded for _, folded in _PROBLEMS)
-_BMA_SET = frozenset(folded for _, folded in _BMA)
-_POSITIVE_SET = frozenset(POSITIVE_WORDS)
-_LASTING_SET = frozenset(LASTING_WORDS)
+# A problem or BMA word with a character outside the Thai block and ASCII's non-letters ("pm2.5"): case
+# folding can make it occur in the folded text where the body does not hold it (PM2.5). The others occur in
+# the folded text exactly where they occur in the body (no character folds into one of theirs: test), so
+# the body's occurrences answer for them and only these few are looked for in the folded text.
+_FOLDABLE = tuple(
+    sorted(
+        w
+        for w in _FOLDED_WORDS.words
+        if not all("\u0e00" <= c <= "\u0e7f" or (c.isascii() and not c.isalpha()) for c in w)
+    )
+)
+
+
+def _in_order(found: set[str], rank: tuple[frozenset[str], dict[str, tuple[int, str]]]) -> list[str]:
+    """The words of a list among ``found``, in the list's order (``rank``: :func:`_ranks` of the list):
+    ``[w for w in words if w in found]`` without walking the whole list."""
+    keys, order = rank
+    hits = keys & found  # (iterates the smaller set)
+    if not hits:
+        return []
+    if len(hits) == 1:
+        return [order[next(iter(hits))][1]]
+    return [w for _, w in sorted(order[h] for h in hits)]
+
+
+def _ranks(pairs: list[tuple[str, str]]) -> tuple[frozenset[str], dict[str, tuple[int, str]]]:
+    """(word, key) pairs of a list -> the keys, and {key: (index, word)} (distinct keys: checked)."""
+    order = {key: (i, word) for i, (word, key) in enumerate(pairs)}
+    if len(order) != len(pairs):
+        raise ValueError("two words of a signal list fold to the same word")
+    return frozenset(order), order
+
+
+_PROBLEM_RANK = _ranks(_PROBLEMS)
+_BMA_RANK = _ranks(_BMA)
+_POSITIVE_RANK = _ranks([(w, w) for w in POSITIVE_WORDS])
+_LASTING_RANK = _ranks([(w, w) for w in LASTING_WORDS])
 
 
 def _affirmed(body: str, word: str) -> bool:
@@ -183,16 +223,19 @@ class Signals:
 
     def tokens(self) -> list[str]:
         """Signal tokens appended to the model text (names start with ``zz`` so that no Thai word clashes)."""
+        # (strong_place, spreading and viral read inline: once per document of every batch)
         out = [f"zzsrc{self.source}"]
-        if self.strong_place:
+        places = self.places
+        hits = places.districts
+        if self.district_from in ("field", "coordinates") or any(h.strong for h in hits):
             out.append("zzplacestrong")
-        if self.places.districts:
+        if hits:
             out.append("zzplace")
-        if self.places.bangkok_mentions:
+        if places.bangkok_mentions:
             out.append("zzbangkok")
-        if self.places.other_provinces:
+        if places.other_provinces:
             out.append("zzprovince")
-            if not self.places.districts and not self.places.bangkok_mentions:
+            if not hits and not places.bangkok_mentions:
                 out.append("zzprovinceonly")
         if self.bma_hits:
             out.append("zzbma")
@@ -200,10 +243,12 @@ class Signals:
             out.append("zzharm")
         if self.lasting:
             out.append("zzlasting")
-        if self.spreading:
-            out.append("zzspreading")
-        if self.viral:
-            out.append("zzviral")
+        likes, shares, comments = self.likes, self.shares, self.comments
+        if likes or shares or comments:
+            if shares >= 300 or comments >= 150 or likes >= 2000:
+                out.append("zzspreading")
+            if shares >= 3000 or comments >= 1500 or likes >= 20000:
+                out.append("zzviral")
         if self.roundup:
             out.append("zzroundup")
         return out
@@ -232,6 +277,51 @@ class Signals:
             float(source == "complaint"),
             float(self.district_from in ("field", "coordinates")),
         ]
+
+
+_DENSE_CAPS = np.array([3, 5, 3, 3, 3, 2, 2, 2])  # the caps of dense()'s counted features, in the order below
+_SOURCE_COLUMNS = {"news": 12, "social": 13, "complaint": 14}
+
+
+def dense_rows(signals: Sequence[Signals]) -> np.ndarray:
+    """``np.array([s.dense() for s in signals])`` (documents x DENSE_NAMES), the capped counts divided for
+    the whole batch at once: the same float64 quotients of the same integers (Python's int / int and
+    numpy's are both correctly rounded); the problem weights and reach read in Python as dense() does."""
+    out = np.zeros((len(signals), len(DENSE_NAMES)))
+    if not signals:
+        return out
+    counts: list[tuple[int, int, int, int, int, int, int, int]] = []
+    for i, sig in enumerate(signals):
+        places = sig.places
+        hits = places.districts
+        counts.append(
+            (
+                sum(1 for h in hits if h.strong) if hits else 0,
+                len(hits),
+                len(places.bangkok_mentions),
+                len(places.other_provinces),
+                len(sig.bma_hits),
+                len(sig.harms),
+                len(sig.lasting),
+                len(sig.positives),
+            )
+        )
+        if sig.problems:
+            out[i, 5] = min(sum(PROBLEM_WORDS[w] for w in sig.problems), 4.0) / 4
+        likes, shares, comments = sig.likes, sig.shares, sig.comments
+        if likes or shares or comments:  # (else log1p(0) / 12 and the two flags: 0.0)
+            out[i, 9] = math.log1p(likes + 3 * shares + 2 * comments) / 12
+            out[i, 10] = float(shares >= 300 or comments >= 150 or likes >= 2000)
+            out[i, 11] = float(shares >= 3000 or comments >= 1500 or likes >= 20000)
+        column = _SOURCE_COLUMNS.get(sig.source)
+        if column is not None:
+            out[i, column] = 1.0
+        if sig.district_from in ("field", "coordinates"):
+            out[i, 15] = 1.0
+    capped = np.minimum(np.array(counts), _DENSE_CAPS) / _DENSE_CAPS
+    out[:, :5] = capped[:, :5]
+    out[:, 6:9] = capped[:, 5:]
+    return out
 
 
 DENSE_NAMES = (
@@ -264,13 +354,19 @@ def read_signals(
     lon: Any = None,
     occurrences: list[tuple[int, str]] | None = None,
     at: str | EllipsisType | None = ...,
+    present: set[str] | None = None,
 ) -> Signals:
     """All signals of one normalised text (title and body joined). ``occurrences``: (start, word) of every
     occurrence in ``body`` of the words of one :class:`WordScan` holding at least ``gaz.scan_words`` and
     :data:`SIGNAL_WORDS` (one automaton pass for the places, the signals and the caller's own words), if
-    the caller has found them; else the text is scanned here. ``at``: ``gaz.district_at(lat, lon)`` if the
+    the caller has found them; else the text is scanned here; ``present``: the set of their words, if the
+    caller has made it (not changed here). ``at``: ``gaz.district_at(lat, lon)`` if the
     caller has looked it up (:meth:`Gazetteer.districts_at` does a batch's at once)."""
-    found = gaz.find(body, occurrences)
+    if occurrences is None:
+        present = None
+    elif present is None:
+        present = {word for _, word in occurrences}
+    found = gaz.find(body, occurrences, present)
     districts = found.district_names  # (a fresh list)
     district_from = "text" if districts else ""
     if at is ...:
@@ -287,9 +383,9 @@ def read_signals(
             district_from = origin
     lowered = body.casefold()
     # Each list is read by membership only, so a set holding other words too reads the same.
-    if occurrences is not None:
-        present = {word for _, word in occurrences}
-        folded_present = present if lowered == body else _FOLDED_WORDS.occurring(lowered)
+    if present is not None:
+        # (see _FOLDABLE) rather than a second pass over the folded text
+        folded_present = present if lowered == body else present.union(w for w in _FOLDABLE if w in lowered)
     elif lowered == body:  # (most Thai texts) one pass finds both lists
         present = folded_present = _ALL_WORDS.occurring(body)
     else:
@@ -311,13 +407,11 @@ def read_signals(
         places=found,
         districts=districts,
         district_from=district_from,
-        problems=[w for w, f in _PROBLEMS if f in folded_present]
-        if not _PROBLEM_SET.isdisjoint(folded_present)
-        else [],
+        problems=_in_order(folded_present, _PROBLEM_RANK),
         harms=harms,
-        bma_hits=[w for w, f in _BMA if f in folded_present] if not _BMA_SET.isdisjoint(folded_present) else [],
-        positives=[w for w in POSITIVE_WORDS if w in present] if not _POSITIVE_SET.isdisjoint(present) else [],
-        lasting=[w for w in LASTING_WORDS if w in present] if not _LASTING_SET.isdisjoint(present) else [],
+        bma_hits=_in_order(folded_present, _BMA_RANK),
+        positives=_in_order(present, _POSITIVE_RANK),
+        lasting=_in_order(present, _LASTING_RANK),
         source=source_kind(source),
         likes=likes,
         shares=shares,

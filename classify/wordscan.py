@@ -59,12 +59,15 @@ def leftmost_longest(
     the longest of the words ``among`` (all by default) at a position: from left to right, at the first
     position where one starts the longest one starting there, then on from its end."""
     longest: dict[int, str] = {}
+    get = longest.get
+    if among is not None:
+        occurrences = [(start, word) for start, word in occurrences if word in among]
     for start, word in occurrences:
-        if among is not None and word not in among:
-            continue
-        known = longest.get(start)
+        known = get(start)
         if known is None or len(word) > len(known):
             longest[start] = word
+    if not longest:
+        return []
     out: list[tuple[int, int, str]] = []
     position = 0
     for start in sorted(longest):

@@ -387,3 +387,34 @@ def test_agency_scores_of_some_documents_equal_those_of_the_whole_batch(
     ):
         got = scorer.agency_scores(docs, use_location=use_location, counts=counts, wanted=wanted)
         assert got == [f if w else [] for f, w in zip(full, wanted, strict=True)]
+
+
+def test_impact_rows_of_a_batch_are_the_per_document_features(scorer: ModelScorer) -> None:
+    """impact_rows (the dense features of a batch divided at once) gives, bit for bit, the rows that
+    impact_features gives one document at a time: places, word lists, engagement, sources and locations."""
+    import numpy as np
+
+    from classify.scorer import impact_features, impact_rows
+
+    texts: list[tuple[str, dict[str, Any]]] = [
+        *_BATCH_TEXTS,  # type: ignore[list-item]
+        ("น้ำท่วมสูง เข้าบ้าน เขตบางรัก เขตสาทร แขวงสีลม สยาม กทม. กรุงเทพฯ จ.นนทบุรี จ.ตาก หลายครั้ง", {}),
+        ("ขยะ กลิ่นเหม็น ท่อตัน ไฟดับ PM2.5 ขอบคุณ ชื่นชม แจ้งแล้ว", {"source": "traffy", "district": "บางรัก"}),
+        ("ไฟไหม้ มีผู้บาดเจ็บ", {"engagement": {"likes": 25000, "shares": 10, "comments": 3}, "source": "pantip"}),
+        ("ถนนพัง", {"engagement": {"likes": 7, "shares": 301, "comments": 0}, "lat": 13.72, "lon": 100.52}),
+        ("", {"engagement": {"likes": "x", "comments": 160}, "source": "news"}),
+    ]
+    docs = [scorer.prepare(text, **kw) for text, kw in texts]
+    bangkok = np.linspace(0.0, 1.0, len(docs)) ** 3
+    sentiments = (["neg", "pos", "neu", "q"] * len(docs))[: len(docs)]
+    expected = np.asarray(
+        [
+            impact_features(d.signals, b, float(s == "neg"))
+            for d, b, s in zip(docs, bangkok.tolist(), sentiments, strict=True)
+        ]
+    )
+    got = impact_rows(docs, bangkok, sentiments)
+    assert got.dtype == expected.dtype and got.shape == expected.shape
+    assert np.array_equal(got, expected)
+    assert len({tuple(row) for row in expected[:, :16].tolist()}) == len(docs)  # varied rows, not all zeros
+    assert impact_rows([], np.zeros(0), []).shape == (0, expected.shape[1])

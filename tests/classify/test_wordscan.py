@@ -207,7 +207,44 @@ def test_signals_read_from_a_callers_wider_pass_are_the_same() -> None:
     gaz = gazetteer()
     wider = WordScan(gaz.scan_words | SIGNAL_WORDS | {"ท่อ", "ไฟฟ้า", "ab"})
     pieces = [*PLACE_PIECES, "น้ำท่วม", "ขัง", "ไม่มี", "ผู้บาดเจ็บ", "PM2.5", "pm2.5", "ขยะ", "หลายครั้ง", "ขอบคุณ"]
+    pieces += ["PM 2.5", "Pm", "M", "2.5", "ß", "İ", "ร้องเรียน", "สำนักงานเขต", "ขอบคุณ", "แจ้งแล้ว"]
     for text in _random_texts(pieces, 3000, 12, seed=7):
         occurrences = wider.occurrences(text)
         assert gaz.find(text, occurrences) == gaz.find(text), repr(text)
         assert read_signals(gaz, text, occurrences=occurrences) == read_signals(gaz, text), repr(text)
+
+
+def test_only_the_foldable_signal_words_can_appear_by_case_folding() -> None:
+    """No character case-folds into a string holding a character of a problem or BMA word outside
+    signals._FOLDABLE: those words occur in a case-folded text exactly where they occur in the text itself,
+    which read_signals relies on (it looks only for the foldable ones in the folded text)."""
+    from classify.signals import _FOLDABLE, _FOLDED_WORDS
+
+    produced: set[str] = set()
+    for code in range(0x110000):
+        char = chr(code)
+        folded = char.casefold()
+        if folded != char:
+            produced.update(folded)
+    assert _FOLDABLE  # pm2.5: the test below is not vacuous
+    for word in _FOLDED_WORDS.words:
+        if word not in _FOLDABLE:
+            assert produced.isdisjoint(word), word
+        assert word.casefold() == word  # (the lists hold the folded words)
+
+
+def test_roundup_counts_the_timed_reports_only_as_far_as_it_needs() -> None:
+    """is_roundup gives what counting every timed report in the first 3,000 characters gave."""
+    from classify.signals import _FLOW_WORDS, _ROUNDUP_SOURCES, _ROUNDUP_TIME, is_roundup
+
+    def counted_all(body: str) -> bool:
+        flow = sum(1 for w in _FLOW_WORDS if w in body)
+        times = len(_ROUNDUP_TIME.findall(body, 0, 3000))
+        relayed = any(w in body.casefold() for w in _ROUNDUP_SOURCES)
+        return flow > 0 and ((times >= 3 and flow >= 2) or (relayed and times >= 2))
+
+    pieces = ["08.57 น. ", "8:05 น.", "108.57 น.", "รถติด", "ชะลอตัว", "ติดสนิท", "JS100 ", "ทวิต", " ", "ถนน"]
+    texts = [*_random_texts(pieces, 4000, 10, seed=11), "x" * 2990 + "08.57 น. 09.01 น. 09.30 น. รถติด ชะลอตัว"]
+    assert any(counted_all(t) for t in texts) and not all(counted_all(t) for t in texts)
+    for text in texts:
+        assert is_roundup(text, text.casefold()) == counted_all(text), repr(text)
