@@ -125,8 +125,11 @@ def normalize(text: str) -> str:
 
 
 def _unicode(text: str) -> str:
-    """The first steps of :func:`normalize`: NFC, no zero-width marks, Arabic digits."""
+    """The first steps of :func:`normalize`: NFC, no zero-width marks, Arabic digits, and a lone surrogate
+    (a JSON ``\\ud800`` escape with no pair: not a character, which the tokeniser cannot encode) as U+FFFD."""
     text = text or ""
+    if _SURROGATE.search(text):
+        text = _SURROGATE.sub("\ufffd", text)
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
     text = _ZERO_WIDTH.sub("", text)
@@ -230,6 +233,8 @@ def _misordered(codes: np.ndarray, starts: np.ndarray) -> np.ndarray:
 # entry stands for every code point above U+FEFF (none of them).
 _UNICODE_MARKED = np.zeros(0xFF01, dtype=bool)
 _UNICODE_MARKED[[ord(c) for c in "\u200b\u200c\u200d\u2060\ufeff\u00ad๐๑๒๓๔๕๖๗๘๙"]] = True
+_UNICODE_MARKED[0xD800:0xE000] = True  # lone surrogates (see _unicode)
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 # White space (str.isspace: what strip and splitlines read) other than " " and "\n", by code point; the
 # last entry stands for every code point above U+3000 (none is white space: tests/classify checks).

@@ -102,14 +102,27 @@ def test_model_texts_of_a_batch_are_each_texts_model_text() -> None:
     assert kinds[ord("😂")] == 3 and kinds[ord("#")] == 1 and kinds[ord("ๆ")] == 1 and kinds[ord("ก")] == 0
 
 
+def test_a_lone_surrogate_becomes_a_replacement_character_in_both_paths() -> None:
+    """A JSON escape such as \\ud800 without its pair gives a string that nlpo3 cannot encode: it is
+    replaced (U+FFFD) by normalisation, one text or a batch, and the text still gets its words."""
+    from classify.text import model_texts, normalize, normalize_many
+
+    texts = ["น้ำท่วม \ud800 ถนนสุขุมวิท", "ปกติ", "\udfff"]
+    assert normalize_many(texts) == [normalize(t) for t in texts]
+    assert normalize(texts[0]) == "น้ำท่วม \ufffd ถนนสุขุมวิท" and normalize(texts[2]) == "\ufffd"
+    assert "สุขุมวิท" in model_texts(normalize_many(texts))[0]
+
+
 def test_no_white_space_above_the_table_of_normalize_many() -> None:
     import sys
 
-    from classify.text import _OTHER_SPACE, _THAI_DIGIT, _UNICODE_MARKED, _ZERO_WIDTH
+    from classify.text import _OTHER_SPACE, _SURROGATE, _THAI_DIGIT, _UNICODE_MARKED, _ZERO_WIDTH
 
     # The marks _unicode removes or replaces are exactly those of its table (whose last entry: none).
     assert not _UNICODE_MARKED[-1]
-    marked = [c for c in range(sys.maxunicode + 1) if _ZERO_WIDTH.match(chr(c)) or _THAI_DIGIT.match(chr(c))]
+    marked = [
+        c for c in range(sys.maxunicode + 1) if any(p.match(chr(c)) for p in (_ZERO_WIDTH, _THAI_DIGIT, _SURROGATE))
+    ]
     assert marked == np.flatnonzero(_UNICODE_MARKED).tolist()
 
     above = len(_OTHER_SPACE) - 1
