@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from sqlalchemy import func, select
 
 from bkkwatch.demo import register_sample_sources, serve_samples
+from bkkwatch.timeutil import next_review_day
 from flows.prepare_queue import queue_task
 from flows.run_overnight import run_overnight
 from storage.db import session_scope
 from storage.models import Candidate, CrawlRun, CrawlStatus, Document, Story
 
-DAY = date(2026, 11, 25)
+# The review the run prepares, as the flow picks it: the crawl stamps documents with the real clock, and a
+# queue only takes stories seen before its 10:30 deadline (a fixed date failed every run after that day's
+# 10:30 Bangkok time).
+DAY = next_review_day()
 
 
 @pytest.fixture(autouse=True)
@@ -51,4 +53,5 @@ def test_flow_runs_the_whole_path_and_a_rerun_adds_nothing(db_url: str) -> None:
 def test_queue_task_logic_as_a_plain_function(db_url: str) -> None:
     # An empty store: the task returns a summary and creates nothing.
     summary = queue_task.fn(db_url, DAY, False)
-    assert summary == {"review_day": "2026-11-25", "eligible": 0, "added": 0, "reranked": 0, "dropped": 0, "frozen": 0}
+    empty = {"eligible": 0, "added": 0, "reranked": 0, "dropped": 0, "frozen": 0}
+    assert summary == {"review_day": DAY.isoformat(), **empty}
