@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from casework_data import add_issue, add_officer, add_story
 from sqlalchemy import func, select
 
+from bkkwatch.timeutil import next_review_day
 from crawlers.items import Item
 from flows.monthly_report import monthly_report
 from flows.prepare_queue import prepare_queue
@@ -58,11 +59,17 @@ def test_urgent_document_at_night_alerts_the_officer_once(db_url: str, line_env)
 
 def test_queue_send_remind_answers_report_twice_change_nothing(db_url: str, line_env) -> None:  # type: ignore[no-untyped-def]
     sessions = session_factory(db_url)
-    day = _today()
+    # The review the flows would prepare now, and stories seen just now: a queue takes only stories seen in
+    # the hours before its 10:30 deadline (queue_window_hours; with the fixture's fixed first_seen and
+    # today's date, the test failed on every day after 26 November 2026).
+    day = next_review_day()
+    seen = datetime.now(UTC) - timedelta(seconds=1)
     with sessions.begin() as session:
         add_officer(session, day)
         story = add_story(session, "น้ำท่วมขังลาดพร้าว", "น้ำท่วมขัง ลาดพร้าว เขตจตุจักร กทม.")
-        add_story(session, "ทางเท้าชำรุดอารีย์", "ทางเท้าชำรุด ซอยอารีย์ เขตพญาไท กทม.")
+        other = add_story(session, "ทางเท้าชำรุดอารีย์", "ทางเท้าชำรุด ซอยอารีย์ เขตพญาไท กทม.")
+        for each in (story, other):
+            each.first_seen = each.last_fetched = seen
         add_issue(session, story, ["สำนักงานเขตจตุจักร", "สำนักการระบายน้ำ"])
 
     def counts() -> tuple[int, int, int]:
