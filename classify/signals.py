@@ -254,29 +254,9 @@ class Signals:
         return out
 
     def dense(self) -> list[float]:
-        """Dense features for the impact model (order fixed by DENSE_NAMES)."""
-        places = self.places  # (read into locals once: a row per document of every batch)
-        hits = places.districts
-        strong = sum(1 for h in hits if h.strong) if hits else 0
-        source = self.source
-        return [
-            min(strong, 3) / 3,
-            min(len(hits), 5) / 5,
-            min(len(places.bangkok_mentions), 3) / 3,
-            min(len(places.other_provinces), 3) / 3,
-            min(len(self.bma_hits), 3) / 3,
-            min(sum(PROBLEM_WORDS[w] for w in self.problems), 4.0) / 4 if self.problems else 0.0,
-            min(len(self.harms), 2) / 2,
-            min(len(self.lasting), 2) / 2,
-            min(len(self.positives), 2) / 2,
-            math.log1p(self.reach) / 12,
-            float(self.spreading),
-            float(self.viral),
-            float(source == "news"),
-            float(source == "social"),
-            float(source == "complaint"),
-            float(self.district_from in ("field", "coordinates")),
-        ]
+        """Dense features for the impact model (order fixed by DENSE_NAMES): one row of :func:`dense_rows`,
+        which defines them (the scorer builds a whole batch's at once)."""
+        return dense_rows([self])[0].tolist()
 
 
 _DENSE_CAPS = np.array([3, 5, 3, 3, 3, 2, 2, 2])  # the caps of dense()'s counted features, in the order below
@@ -284,9 +264,10 @@ _SOURCE_COLUMNS = {"news": 12, "social": 13, "complaint": 14}
 
 
 def dense_rows(signals: Sequence[Signals]) -> np.ndarray:
-    """``np.array([s.dense() for s in signals])`` (documents x DENSE_NAMES), the capped counts divided for
-    the whole batch at once: the same float64 quotients of the same integers (Python's int / int and
-    numpy's are both correctly rounded); the problem weights and reach read in Python as dense() does."""
+    """The impact model's dense features (documents x DENSE_NAMES): counts of strong places, places,
+    Bangkok mentions, other provinces, BMA names, harms, lasting and positive words, each capped
+    (_DENSE_CAPS) and divided by its cap for the whole batch at once; the problem weight (capped at 4,
+    over 4); log1p(reach) / 12, spreading, viral; the source kind; whether the location gave the district."""
     out = np.zeros((len(signals), len(DENSE_NAMES)))
     if not signals:
         return out
@@ -308,11 +289,10 @@ def dense_rows(signals: Sequence[Signals]) -> np.ndarray:
         )
         if sig.problems:
             out[i, 5] = min(sum(PROBLEM_WORDS[w] for w in sig.problems), 4.0) / 4
-        likes, shares, comments = sig.likes, sig.shares, sig.comments
-        if likes or shares or comments:  # (else log1p(0) / 12 and the two flags: 0.0)
-            out[i, 9] = math.log1p(likes + 3 * shares + 2 * comments) / 12
-            out[i, 10] = float(shares >= 300 or comments >= 150 or likes >= 2000)
-            out[i, 11] = float(shares >= 3000 or comments >= 1500 or likes >= 20000)
+        if sig.likes or sig.shares or sig.comments:  # (else log1p(0) / 12 and the two flags: 0.0)
+            out[i, 9] = math.log1p(sig.reach) / 12
+            out[i, 10] = float(sig.spreading)
+            out[i, 11] = float(sig.viral)
         column = _SOURCE_COLUMNS.get(sig.source)
         if column is not None:
             out[i, column] = 1.0
