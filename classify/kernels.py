@@ -128,3 +128,22 @@ def count_features(codes, starts, lengths, limits, bits, word_ngrams, low, high)
                     out += 1
         indptr[d + 1] = out
     return indptr, indices[:out].copy(), data[:out].copy()
+
+
+@njit(cache=True, nogil=True)
+def compact_product(indptr, indices, data, rows_of, block, out):
+    """``out = x @ W`` for a CSR ``x`` (indptr, indices, data) and a weight matrix ``W`` kept as the dense
+    ``block`` of its used rows (``rows_of[column]``: the column's row in the block, or -1 where ``W``'s row
+    is zero); ``out`` (zeros, rows x block columns) in the wider dtype of the two. Each output row adds
+    ``value * block[row]`` for its stored entries in order, as scipy's csr_matvecs adds them (the entries
+    of unused columns would add exact zeros)."""
+    width = block.shape[1]
+    for i in range(len(indptr) - 1):
+        acc = out[i]
+        for j in range(indptr[i], indptr[i + 1]):
+            row = rows_of[indices[j]]
+            if row >= 0:
+                value = data[j]
+                weights = block[row]
+                for k in range(width):
+                    acc[k] += value * weights[k]
