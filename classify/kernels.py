@@ -139,11 +139,9 @@ def compact_product(indptr, indices, data, rows_of, block, out):
     of unused columns would add exact zeros)."""
     width = block.shape[1]
     for i in range(len(indptr) - 1):
-        acc = out[i]
         for j in range(indptr[i], indptr[i + 1]):
             row = rows_of[indices[j]]
             if row >= 0:
                 value = data[j]
-                weights = block[row]
                 for k in range(width):
-                    acc[k] += value * weights[k]
+                    out[i, k] += value * block[row, k]
