@@ -17,8 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from classify.kernels import count_features
-from classify.wordscan import WordScan
+from classify.kernels import count_features, question_cues
 
 _SEP = 0  # code point between documents: no n-gram crosses it
 
@@ -46,10 +45,11 @@ class FeatureSpec:
         }
 
 
-def _codes(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """All texts as one uint32 array of code points with a separator after each; the start offsets."""
+def _codes(texts: Sequence[str], errors: str = "replace") -> tuple[np.ndarray, np.ndarray]:
+    """All texts as one uint32 array of code points with a separator after each; the start offsets.
+    ``errors``: what becomes of a lone surrogate ("replace": "?"; "surrogatepass": its code point)."""
     joined = "\x00".join(texts) + "\x00"
-    codes = np.frombuffer(joined.encode("utf-32-le", errors="replace"), dtype=np.uint32)
+    codes = np.frombuffer(joined.encode("utf-32-le", errors=errors), dtype=np.uint32)
     lengths = np.fromiter((len(t) + 1 for t in texts), dtype=np.int64, count=len(texts))
     starts = np.zeros(len(texts), dtype=np.int64)
     np.cumsum(lengths[:-1], out=starts[1:])
@@ -94,54 +94,93 @@ QUESTION_CUES: tuple[str, ...] = (
 QUESTION_TAIL = 20  # characters at the end of a text (after trailing punctuation) that count as its end
 QUESTION_WEIGHT = 0.3  # the cue columns' scale next to the l2-normalised TF-IDF row (3-fold CV: 0.3 > 0.5 > 1)
 _MARKS = "\u0e31\u0e34-\u0e3a\u0e47-\u0e4e"  # a cue followed by a vowel or tone mark is another word (ไหม้)
-_CUE_RES = [re.compile(re.escape(cue) + f"(?![{_MARKS}])") for cue in QUESTION_CUES]
-_CUE_INDEX = {cue: j for j, cue in enumerate(QUESTION_CUES)}
-_CUE_SCAN = WordScan(QUESTION_CUES)  # which cues occur at all, in one pass (the patterns then check the marks)
-_TRAILING = re.compile(r"[\s\W_]+$")  # what _tail strips (tests/classify compares the two)
 N_QUESTION_FEATURES = 2 * len(QUESTION_CUES) + 2
+_THAI = 0x0E00  # the Thai block, [0x0E00, 0x0E80): every character of the cues and every mark is in it
+_CHAR_LIMIT = 0x40000  # no code point from here on is alphanumeric, a space, a mark, "?" or changed by casefold
 
 
-def _tail(text: str) -> str:
-    """The last :data:`QUESTION_TAIL` characters of ``_TRAILING.sub("", text)``: the text without its
-    trailing run of the pattern's characters (every character but the alphanumeric ones, and the
-    underscore). A loop over the few trailing characters; the pattern was tried at every position."""
-    end = len(text)
-    while end and (not text[end - 1].isalnum() or text[end - 1] == "_"):
-        end -= 1
-    return text[max(end - QUESTION_TAIL, 0) : end]
+def _char_table() -> np.ndarray:
+    """What :func:`classify.kernels.question_cues` needs to know of each code point below
+    :data:`_CHAR_LIMIT` (see there): which characters of its casefold are kept at the end of a text
+    (``c.isalnum() and c != "_"``, which is the regular expression ``[^\\W_]``), how many there are, and
+    whether it is a space (``\\s``, ``str.isspace``), a mark or a question mark. One pass of a regular
+    expression per property over all the code points, and casefold only of the blocks that it changes:
+    about 10 ms at import (tests/classify checks it against the per-character methods)."""
+    every = np.arange(_CHAR_LIMIT, dtype=np.uint32).tobytes().decode("utf-32-le", errors="surrogatepass")
+    chars = np.full(_CHAR_LIMIT, 1 << 3, dtype=np.uint8)  # a casefold of one character, not kept
+    for flag, pattern in ((1, r"[^\W_]+"), (32, r"\s+"), (64, f"[{_MARKS}]+"), (128, "[?？]+")):
+        for match in re.finditer(pattern, every):
+            chars[match.start() : match.end()] |= flag
+    block = 256
+    for low in range(0, _CHAR_LIMIT, block):
+        if every[low : low + block].casefold() != every[low : low + block]:
+            for c in range(low, low + block):
+                folded = chr(c).casefold()
+                if folded != chr(c):
+                    kept = sum(1 << k for k, f in enumerate(folded) if f.isalnum() and f != "_")
+                    chars[c] = (chars[c] & 0b11100000) | len(folded) << 3 | kept
+    return chars
+
+
+def _cue_automaton() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The question cues' Aho-Corasick automaton as tables: the symbol of each code point of the Thai
+    block (0: none of the cues' characters), the transitions ``delta[state + symbol]`` (the states
+    numbered by the start of their row, 0 the start state), the cues ending in each state
+    (``cues[ptr[s]:ptr[s + 1]]``) and the cues' lengths."""
+    alphabet = sorted(set("".join(QUESTION_CUES)))
+    assert all(_THAI <= ord(ch) < _THAI + 128 for ch in alphabet)
+    symbols = np.zeros(128, dtype=np.int32)
+    for k, ch in enumerate(alphabet):
+        symbols[ord(ch) - _THAI] = k + 1
+    goto: list[dict[int, int]] = [{}]
+    ending: list[list[int]] = [[]]
+    for j, cue in enumerate(QUESTION_CUES):
+        state = 0
+        for ch in cue:
+            symbol = int(symbols[ord(ch) - _THAI])
+            if symbol not in goto[state]:
+                goto.append({})
+                ending.append([])
+                goto[state][symbol] = len(goto) - 1
+            state = goto[state][symbol]
+        ending[state].append(j)
+    delta = np.zeros((len(goto), len(alphabet) + 1), dtype=np.int32)
+    fail = [0] * len(goto)
+    queue = list(goto[0].values())
+    delta[0, list(goto[0])] = queue
+    for state in queue:  # breadth first: a state's fail state is done before it
+        ending[state] = sorted(set(ending[state]) | set(ending[fail[state]])) if state else ending[state]
+        for symbol in range(1, len(alphabet) + 1):
+            if symbol in goto[state]:
+                child = goto[state][symbol]
+                fail[child] = int(delta[fail[state], symbol])
+                delta[state, symbol] = child
+                queue.append(child)
+            else:
+                delta[state, symbol] = delta[fail[state], symbol]
+    width = delta.shape[1]  # the states as the offsets of their rows: one load per character, no product
+    flat = (delta * width).ravel()
+    ptr = np.zeros(len(flat) + 1, dtype=np.int32)
+    ptr[1:][::width] = [len(e) for e in ending]
+    np.cumsum(ptr, out=ptr)
+    cues = np.asarray([j for e in ending for j in e], dtype=np.int32)
+    lengths = np.asarray([len(cue) for cue in QUESTION_CUES], dtype=np.int64)
+    return symbols, flat, ptr, cues, lengths
+
+
+_CHARS = _char_table()
+_AUTOMATON = _cue_automaton()
+# the values of the columns: a cue or a question mark at the end, and 1, 2 or 3 question marks
+_VALUES = np.asarray([1.0, 1 / 3, 2 / 3, 3 / 3], dtype=np.float32) * np.float32(QUESTION_WEIGHT)
 
 
 def question_features(texts: Sequence[str]) -> sp.csr_matrix:
     """Question cues of each (normalised) text, scaled by :data:`QUESTION_WEIGHT`: for cue ``i``, column
-    ``i`` if it occurs, column ``len(QUESTION_CUES) + i`` if it occurs in the last :data:`QUESTION_TAIL`
-    characters; then the number of question marks (at most 3, over 3) and whether the text ends in one."""
-    n = len(QUESTION_CUES)
-    rows: list[int] = []
-    cols: list[int] = []
-    vals: list[float] = []
-    for i, raw in enumerate(texts):
-        text = raw.casefold()
-        present = _CUE_SCAN.occurring(text)
-        if present:
-            end = _tail(text)
-            for j in sorted(_CUE_INDEX[cue] for cue in present):
-                pattern = _CUE_RES[j]
-                if pattern.search(text):
-                    rows.append(i)
-                    cols.append(j)
-                    vals.append(1.0)
-                    if QUESTION_CUES[j] in end and pattern.search(end):
-                        rows.append(i)
-                        cols.append(n + j)
-                        vals.append(1.0)
-        marks = text.count("?") + text.count("？")
-        if marks:
-            rows.append(i)
-            cols.append(2 * n)
-            vals.append(min(marks, 3) / 3)
-            if text.rstrip().endswith(("?", "？")):
-                rows.append(i)
-                cols.append(2 * n + 1)
-                vals.append(1.0)
-    data = np.asarray(vals, dtype=np.float32) * np.float32(QUESTION_WEIGHT)
-    return sp.csr_matrix((data, (rows, cols)), shape=(len(texts), N_QUESTION_FEATURES), dtype=np.float32)
+    ``i`` if it occurs (not followed by a mark), column ``len(QUESTION_CUES) + i`` if it also occurs in the
+    last :data:`QUESTION_TAIL` characters of the casefolded text without its trailing characters that are
+    not alphanumeric (or are "_"); then the number of question marks (at most 3, over 3) and whether the
+    text ends in one. One compiled pass over the code points (:func:`classify.kernels.question_cues`)."""
+    codes, starts = _codes(texts, errors="surrogatepass")
+    lengths = np.diff(starts, append=len(codes)) - 1  # without the separator
+    indptr, indices, data = question_cues(codes, starts, lengths, _CHARS, *_AUTOMATON, QUESTION_TAIL, _VALUES)
+    return sp.csr_matrix((data, indices, indptr), shape=(len(texts), N_QUESTION_FEATURES))

@@ -145,3 +145,103 @@ def compact_product(indptr, indices, data, rows_of, block, out):
                 value = data[j]
                 for k in range(width):
                     out[i, k] += value * block[row, k]
+
+
+@njit(cache=True, nogil=True)
+def question_cues(codes, starts, lengths, chars, symbols, delta, out_ptr, out_cues, cue_lengths, tail_size, values):
+    """The question cues of each text as CSR arrays (indptr, indices, data), those of
+    ``question_features`` in classify/features.py, which builds the tables: ``codes`` the code points of
+    all texts (at ``starts``, ``lengths`` code points each, the closing 0 not counted).
+
+    ``chars[c]`` describes code point ``c`` (from ``len(chars)`` on: itself when casefolded, none of the
+    following): bits 0-2 which characters of
+    ``c.casefold()`` are kept at the end of a text (alphanumeric and not "_"), bits 3-4 its length, bit 5
+    whether ``c`` is a space, bit 6 whether it is a Thai vowel or tone mark, bit 7 whether it is "?" or
+    "？". ``symbols[c - 0x0E00]`` numbers the Thai characters of the cues (0: any other code point);
+    ``delta[state + symbol]`` is the cues' Aho-Corasick automaton (symbol 0 leads to state 0),
+    ``out_cues[out_ptr[s]:out_ptr[s + 1]]`` the cues ending in state ``s``. Casefolding changes no Thai
+    character, space or question mark and makes none, so only the tail is counted in the characters of
+    the casefolded text; everything else is read off the code points of the text as given.
+
+    Per text, cue ``j`` (of ``n``) is column ``j`` if it occurs with no mark after it (or at the end),
+    then column ``n + j`` if it also occurs so in the tail: the last ``tail_size`` characters of the
+    casefolded text before its trailing characters that are not kept (the end of the tail counting as the
+    end). Column ``2n``: the number of question marks, ``values[min(marks, 3)]``; ``2n + 1``: whether the
+    text without its trailing spaces ends in one, ``values[3]``; columns in increasing order."""
+    n_docs = len(starts)
+    n = len(cue_lengths)
+    limit = len(chars)
+    found = np.zeros(n, dtype=np.bool_)
+    in_tail = np.zeros(n, dtype=np.bool_)
+    indptr = np.zeros(n_docs + 1, dtype=np.int32)
+    indices = np.empty(n_docs * (2 * n + 2), dtype=np.int32)
+    data = np.empty(n_docs * (2 * n + 2), dtype=np.float32)
+    out = 0
+    for d in range(n_docs):
+        start = starts[d]
+        end = start + lengths[d]
+        # the tail: code points [tail_start, tail_end) of the text, counted in casefolded characters
+        q = end - 1
+        while q >= start:
+            c = codes[q]
+            kept = (chars[c] & 7) if c < limit else 0
+            if kept:
+                break
+            q -= 1
+        tail_start = tail_end = start
+        if q >= start:
+            last = 2 if kept & 4 else (1 if kept & 2 else 0)  # the last kept character of q's casefold
+            budget = tail_size - (last + 1)
+            tail_end = q + 1
+            q -= 1
+            while q >= start:
+                c = codes[q]
+                size = ((chars[c] >> 3) & 3) if c < limit else 1
+                if size > budget:
+                    break
+                budget -= size
+                q -= 1
+            tail_start = q + 1
+        state = 0
+        marks = 0
+        for p in range(start, end):
+            c = codes[p]
+            if 0x0E00 <= c < 0x0E80:
+                state = delta[state + symbols[c - 0x0E00]]
+            else:
+                state = 0  # (symbol 0) and perhaps a question mark
+                if c < limit and chars[c] & 128:
+                    marks += 1
+            for o in range(out_ptr[state], out_ptr[state + 1]):
+                j = out_cues[o]
+                after = p + 1  # the code point after the cue
+                marked = after < end and codes[after] < limit and (chars[codes[after]] & 64) != 0
+                if not marked:
+                    found[j] = True
+                if (after == tail_end or (after < tail_end and not marked)) and after - cue_lengths[j] >= tail_start:
+                    in_tail[j] = True
+        for j in range(n):
+            if found[j]:
+                indices[out] = j
+                data[out] = values[3]
+                out += 1
+        for j in range(n):
+            if found[j] and in_tail[j]:
+                indices[out] = n + j
+                data[out] = values[3]
+                out += 1
+            found[j] = False
+            in_tail[j] = False
+        if marks:
+            indices[out] = 2 * n
+            data[out] = values[min(marks, 3)]
+            out += 1
+            q = end - 1
+            while q >= start and codes[q] < limit and chars[codes[q]] & 32:
+                q -= 1
+            if q >= start and codes[q] < limit and chars[codes[q]] & 128:
+                indices[out] = 2 * n + 1
+                data[out] = values[3]
+                out += 1
+        indptr[d + 1] = out
+    return indptr, indices[:out].copy(), data[:out].copy()

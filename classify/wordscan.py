@@ -1,6 +1,6 @@
 """Many fixed words found in one pass over a text (an Aho-Corasick automaton, ``pyahocorasick``).
 
-The signals, the places and the question cues each look for some dozens to a thousand fixed words in
+The signals and the places each look for some dozens to a thousand fixed words in
 every document. ``word in text`` once per word, or a regular expression tried at every position, costs
 one scan per word or a long alternation per character; the automaton reads each character once and
 reports every occurrence, overlapping ones included. Two views of the occurrences are given, each the

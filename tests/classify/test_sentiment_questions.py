@@ -13,7 +13,14 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import normalize
 from sklearn.svm import LinearSVC
 
-from classify.features import N_QUESTION_FEATURES, QUESTION_CUES, QUESTION_WEIGHT, question_features
+from classify.features import (
+    _MARKS,
+    N_QUESTION_FEATURES,
+    QUESTION_CUES,
+    QUESTION_TAIL,
+    QUESTION_WEIGHT,
+    question_features,
+)
 from classify.scorer import ModelScorer, default_model_scorer, sentiment_questions, sentiment_scores
 from classify.train import _fit_nbsvm
 
@@ -41,20 +48,91 @@ def test_a_cue_followed_by_a_mark_is_another_word() -> None:
     assert x.nnz == 0
 
 
-def test_the_tail_is_the_text_without_the_trailing_pattern() -> None:
-    """_tail strips what ``_TRAILING.sub("", text)`` strips: the same characters (all of Unicode) and the
-    same texts (the end of a line, an underscore, marks, a newline at the very end)."""
+def _plain_question_features(texts: list[str]) -> sp.csr_matrix:
+    """The question features as first written: per casefolded text, one regular expression per cue (the
+    cue not followed by a mark) over the text, and over its tail (the last QUESTION_TAIL characters
+    before its trailing run of characters that are not alphanumeric, or are "_"); the question marks."""
+    patterns = [re.compile(re.escape(cue) + f"(?![{_MARKS}])") for cue in QUESTION_CUES]
+    rows: list[int] = []
+    cols: list[int] = []
+    vals: list[float] = []
+    for i, raw in enumerate(texts):
+        text = raw.casefold()
+        tail = re.sub(r"[\W_]+\Z", "", text)[-QUESTION_TAIL:]
+        for j, pattern in enumerate(patterns):
+            if pattern.search(text):
+                rows.append(i), cols.append(j), vals.append(1.0)
+                if pattern.search(tail):
+                    rows.append(i), cols.append(N + j), vals.append(1.0)
+        marks = text.count("?") + text.count("？")
+        if marks:
+            rows.append(i), cols.append(2 * N), vals.append(min(marks, 3) / 3)
+            if text.rstrip().endswith(("?", "？")):
+                rows.append(i), cols.append(2 * N + 1), vals.append(1.0)
+    data = np.asarray(vals, dtype=np.float32) * np.float32(QUESTION_WEIGHT)
+    return sp.csr_matrix((data, (rows, cols)), shape=(len(texts), N_QUESTION_FEATURES), dtype=np.float32)
+
+
+def _assert_identical(texts: list[str]) -> None:
+    got, expected = question_features(texts), _plain_question_features(texts)
+    assert got.shape == expected.shape and got.dtype == expected.dtype == np.float32
+    for name in ("indptr", "indices", "data"):
+        a, b = getattr(got, name), getattr(expected, name)
+        assert a.dtype == b.dtype and np.array_equal(a, b), name
+
+
+def test_the_compiled_features_are_those_of_the_regular_expressions() -> None:
+    """Random texts of cues, pieces of cues, marks, question marks, spaces, punctuation and characters
+    that casefold changes (some into two or three characters, not all of them alphanumeric)."""
+    rng = np.random.default_rng(6)
+    pieces = [*QUESTION_CUES, *(cue[:k] for cue in QUESTION_CUES for k in range(1, len(cue)))]
+    pieces += [*"\u0e48\u0e49\u0e4a\u0e4b\u0e31\u0e34\u0e35\u0e47\u0e4c\u0e3a"]  # marks
+    pieces += [*"??？？ \n\t\u3000.,!_-()", "...", "ß", "İ", "ﬁ", "ΐ", "ŉ", "ǰ", "Σ", "A", "k", "7", "๙"]
+    pieces += ["ร้าน", "ไฟ", "ใหม่", "ดี", "🙏🏻", "😂", "\x00", "\ud800", "𐐀", "ＡＢ"]
+    texts = ["", "?", "ไหม", "ไหม้", "ไหม ไหม้", "ไหม้ ไหม", "ไหมİ", "ไหม" + "ß" * 12, "ไหม" + "ß" * 9]
+    for _ in range(3000):
+        texts.append("".join(rng.choice(pieces, size=int(rng.integers(0, 16)))))
+    _assert_identical(texts)
+    for k in range(0, len(texts), 700):  # batches of any size, a text's row whatever its neighbours
+        _assert_identical(texts[k : k + 700])
+    _assert_identical([])
+
+
+def test_the_compiled_features_of_real_texts() -> None:
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "classify" / "data" / "devset.jsonl"
+    items = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    texts = [f"{it.get('title') or ''}\n{it.get('text') or ''}" for it in items]
+    texts += [t[-k:] for t in texts[:100] for k in (30, 60)]
+    _assert_identical(texts)
+
+
+def test_the_character_table_of_every_code_point() -> None:
+    """What the compiled loop assumes of Unicode: the table holds each code point's casefold length,
+    which of its characters are kept at the end (alphanumeric, not "_"), and whether it is a space, a
+    mark or a question mark; above the table's end, none is any of these or changed by casefold; and
+    casefold leaves the Thai block, the spaces and the question marks alone and makes none of them."""
     import sys
 
-    from classify.features import _TRAILING, QUESTION_TAIL, _tail
+    from classify.features import _CHAR_LIMIT, _CHARS, _THAI
 
-    assert _TRAILING.pattern.endswith("+$")
-    one = re.compile(_TRAILING.pattern.removesuffix("+$"))  # one character of the run
-    every = "".join(chr(c) for c in range(sys.maxunicode + 1))
-    assert set(one.findall(every)) == {c for c in every if _tail("a" + c) == "a"}
-    texts = ["ไหมคะ?? ", "ok_\n", "ดีไหม ่\n\n", "a\nb?\n", "", "?!", "ถามหน่อย ครับ 🙏🏻", "x" * 40 + " ..."]
-    for text in texts:
-        assert _tail(text) == _TRAILING.sub("", text)[-QUESTION_TAIL:]
+    mark = re.compile(f"[{_MARKS}]")
+    assert all(_THAI <= ord(c) < _THAI + 128 for c in mark.findall("".join(map(chr, range(sys.maxunicode + 1)))))
+    special = {ord(c) for c in "?？"} | {c for c in range(_THAI, _THAI + 128)}
+    for c in range(sys.maxunicode + 1):
+        ch = chr(c)
+        folded = ch.casefold()
+        if c >= _CHAR_LIMIT:
+            assert folded == ch and not ch.isalnum() and not ch.isspace() and c not in special
+            continue
+        kept = sum(1 << k for k, f in enumerate(folded) if f.isalnum() and f != "_")
+        flags = kept | len(folded) << 3 | ch.isspace() << 5 | bool(mark.match(ch)) << 6 | (ch in "?？") << 7
+        assert _CHARS[c] == flags, hex(c)
+        if folded != ch:
+            assert not ch.isspace() and c not in special
+            assert not any(f.isspace() or ord(f) in special for f in folded), hex(c)
 
 
 def test_question_marks_count_and_end() -> None:
