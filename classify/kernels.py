@@ -11,12 +11,51 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from llvmlite import ir
 from numba import njit
+from numba.core import cgutils, types
 from numba.cpython.unsafe.numbers import trailing_zeros as _trailing_zeros
+from numba.extending import intrinsic
 
 _BASE = np.uint64(0x100000001B3)  # odd multiplier of the polynomial hash (FNV prime)
 _MIX = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing: the top bits of h * _MIX are well spread
 trailing_zeros: Any = _trailing_zeros  # (an LLVM intrinsic: its stub confuses type checkers)
+_PREFETCH_AHEAD = 32  # entries: the table's rows are read from L3 (or memory) at random
+
+
+@intrinsic
+def _prefetch(typingctx: Any, table: Any, row: Any) -> Any:
+    """Ask the CPU to bring row ``row`` of the 2-d C-contiguous ``table`` into its caches (LLVM's
+    prefetch: for reading, all cache levels); nothing else, no value changes. The out-of-order core alone
+    only looks a few entries ahead, and the random reads of a large table then wait for memory."""
+    signature = types.void(table, row)
+
+    def codegen(context: Any, builder: Any, sig: Any, args: Any) -> Any:
+        array_type, row_type = sig.args
+        array = context.make_array(array_type)(context, builder, args[0])
+        index = context.cast(builder, args[1], row_type, types.intp)
+        pointer = cgutils.get_item_pointer2(
+            context,
+            builder,
+            data=array.data,
+            shape=cgutils.unpack_tuple(builder, array.shape),
+            strides=cgutils.unpack_tuple(builder, array.strides),
+            layout=array_type.layout,
+            inds=[index, context.get_constant(types.intp, 0)],
+            wraparound=False,
+            boundscheck=False,
+        )
+        bytes_pointer = ir.IntType(8).as_pointer()
+        i32 = ir.IntType(32)
+        function_type = ir.FunctionType(ir.VoidType(), [bytes_pointer, i32, i32, i32])
+        prefetch = cgutils.get_or_insert_function(builder.module, function_type, "llvm.prefetch.p0i8")
+        builder.call(prefetch, [builder.bitcast(pointer, bytes_pointer), i32(0), i32(3), i32(1)])
+        return context.get_dummy_value()
+
+    return signature, codegen
+
+
+_prefetch_row: Any = _prefetch  # (called with the table and the row: the typing context is numba's)
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -245,3 +284,122 @@ def question_cues(codes, starts, lengths, chars, symbols, delta, out_ptr, out_cu
                 out += 1
         indptr[d + 1] = out
     return indptr, indices[:out].copy(), data[:out].copy()
+
+
+@njit(cache=True, nogil=True)
+def sentiment_products(indptr, indices, logged, table, limit, q_indptr, q_indices, q_data, q_coef, nb_qcoef):
+    """The sentiment model's two products of a batch (CSR ``indptr``, ``indices``, ``logged``: the
+    counts' 1 + log count) read from one 64-byte row of ``table`` per feature: its IDF weight (column 0),
+    SVM weights (1-4) and NB-SVM block (5-12). ``linear``: the TF-IDF rows, then the question rows
+    (CSR ``q_*``, weights ``q_coef``), times the SVM weights; ``counted``: the 0/1 counts times the
+    NB-SVM block. The TF-IDF values are those of :meth:`classify.scorer.Counts.weighted`: v = logged *
+    idf (float32) of the entries of the columns before ``limit`` (the others dropped), each row's norm
+    the float64 sum of float64(v)**2 in stored order from 0.0, its square root, 1.0 if it is 0, and the
+    value v / float32(norm). As scipy's csr products, each output starts from 0 and adds its row's
+    terms in stored order in float32: linear[k] += value * w[k] (the question terms after the TF-IDF
+    terms), counted[k] += block[k] (1 * w is w) over all the stored entries; and ``asked``, the question
+    rows times ``nb_qcoef.T``: asked[k] += value * nb_qcoef[k, column].
+
+    Each row takes two passes (its norm and 0/1 sums, then its TF-IDF terms), each a chain of
+    dependent additions; the loop runs the first pass of row i beside the second of row i - 1, so that
+    the two chains overlap (the same additions, in the same order, for each row). The first pass
+    prefetches the table's row of the entry 32 entries ahead; the second finds it in the caches."""
+    n_rows = len(indptr) - 1
+    linear = np.zeros((n_rows, 4), dtype=np.float32)
+    counted = np.zeros((n_rows, 8), dtype=np.float32)
+    asked = np.zeros((n_rows, 4), dtype=np.float32)
+    longest = 0
+    for i in range(n_rows):
+        longest = max(longest, indptr[i + 1] - indptr[i])
+    # the kept entries' values and columns of rows i (first pass) and i - 1 (second), by i % 2
+    values = np.empty((2, longest), dtype=np.float32)
+    columns = np.empty((2, longest), dtype=np.int64)
+    zero = np.float32(0.0)
+    kept_before = 0  # row i - 1's kept entries
+    for i in range(n_rows + 1):
+        s1 = e1 = 0  # the first pass's entries (row i)
+        if i < n_rows:
+            s1, e1 = indptr[i], indptr[i + 1]
+        mine, theirs = values[i % 2], values[(i + 1) % 2]
+        my_columns, their_columns = columns[i % 2], columns[(i + 1) % 2]
+        common = min(e1 - s1, kept_before)
+        total = 0.0
+        kept = 0
+        c0 = c1 = c2 = c3 = c4 = c5 = c6 = c7 = zero
+        a0 = a1 = a2 = a3 = zero
+        for t in range(common):
+            j = s1 + t
+            if j + _PREFETCH_AHEAD < len(indices):
+                _prefetch_row(table, indices[j + _PREFETCH_AHEAD])
+            column = indices[j]
+            if column < limit:
+                v = np.float32(logged[j] * table[column, 0])
+                total += np.float64(v) * np.float64(v)
+                mine[kept] = v
+                my_columns[kept] = column
+                kept += 1
+            c0 += table[column, 5]
+            c1 += table[column, 6]
+            c2 += table[column, 7]
+            c3 += table[column, 8]
+            c4 += table[column, 9]
+            c5 += table[column, 10]
+            c6 += table[column, 11]
+            c7 += table[column, 12]
+            value = theirs[t]
+            column = their_columns[t]
+            a0 += value * table[column, 1]
+            a1 += value * table[column, 2]
+            a2 += value * table[column, 3]
+            a3 += value * table[column, 4]
+        for j in range(s1 + common, e1):
+            if j + _PREFETCH_AHEAD < len(indices):
+                _prefetch_row(table, indices[j + _PREFETCH_AHEAD])
+            column = indices[j]
+            if column < limit:
+                v = np.float32(logged[j] * table[column, 0])
+                total += np.float64(v) * np.float64(v)
+                mine[kept] = v
+                my_columns[kept] = column
+                kept += 1
+            c0 += table[column, 5]
+            c1 += table[column, 6]
+            c2 += table[column, 7]
+            c3 += table[column, 8]
+            c4 += table[column, 9]
+            c5 += table[column, 10]
+            c6 += table[column, 11]
+            c7 += table[column, 12]
+        for t in range(common, kept_before):
+            value = theirs[t]
+            column = their_columns[t]
+            a0 += value * table[column, 1]
+            a1 += value * table[column, 2]
+            a2 += value * table[column, 3]
+            a3 += value * table[column, 4]
+        if i > 0:
+            b0 = b1 = b2 = b3 = zero
+            for j in range(q_indptr[i - 1], q_indptr[i]):
+                value = q_data[j]
+                q = q_indices[j]
+                a0 += value * q_coef[q, 0]
+                a1 += value * q_coef[q, 1]
+                a2 += value * q_coef[q, 2]
+                a3 += value * q_coef[q, 3]
+                b0 += value * nb_qcoef[0, q]
+                b1 += value * nb_qcoef[1, q]
+                b2 += value * nb_qcoef[2, q]
+                b3 += value * nb_qcoef[3, q]
+            linear[i - 1, 0], linear[i - 1, 1], linear[i - 1, 2], linear[i - 1, 3] = a0, a1, a2, a3
+            asked[i - 1, 0], asked[i - 1, 1], asked[i - 1, 2], asked[i - 1, 3] = b0, b1, b2, b3
+        if i < n_rows:
+            counted[i, 0], counted[i, 1], counted[i, 2], counted[i, 3] = c0, c1, c2, c3
+            counted[i, 4], counted[i, 5], counted[i, 6], counted[i, 7] = c4, c5, c6, c7
+            norm = np.sqrt(total)
+            if norm == 0.0:
+                norm = 1.0
+            scale = np.float32(norm)
+            for t in range(kept):  # (independent divisions, in vector registers)
+                mine[t] = mine[t] / scale
+        kept_before = kept
+    return linear, counted, asked

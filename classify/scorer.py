@@ -23,7 +23,7 @@ from scipy.special import expit
 
 from bkkwatch.registry import AgencyEntry, Registry, shipped_registry
 from classify.features import FeatureSpec, hashed_counts, question_features
-from classify.kernels import compact_product
+from classify.kernels import compact_product, sentiment_products
 from classify.modelstore import ModelError, load
 from classify.places import Gazetteer, gazetteer, trie_pattern
 from classify.rules import PROBLEM_WORDS, ScoreResult
@@ -309,6 +309,64 @@ def sentiment_scores(model: Mapping[str, Any], counts: Any, questions: Any) -> n
     class's naive-Bayes log-count ratios, rows l2-normalised), both also reading the question cues
     (:func:`classify.features.question_features`). The NB-SVM's ratios are folded into its weights
     (``nb_coef``) and its row norms come from the squared ratios (``nb_r2``): the counts are binary."""
+    fused = _fused_products(model, counts, questions)
+    if fused is not None:  # every product in one compiled pass (the same sums: see _fused_products)
+        linear = fused[0] + model["svm"].named_steps["model"].intercept_
+        counted_r2, counted_coef = fused[1][:, :4], fused[1][:, 4:]
+        asked = fused[2]
+    else:
+        counted_r2, counted_coef, linear = _products(model, counts, questions)
+        asked = np.asarray(questions @ model["nb_qcoef"].T)
+    # (scipy adds each row by np.add.reduceat, not term after term from 0: left to it, not the kernel)
+    squares = np.asarray(questions.multiply(questions).sum(axis=1), dtype=np.float64)
+    norms = np.sqrt(np.asarray(counted_r2, dtype=np.float64) + squares)
+    norms[norms == 0] = 1.0
+    nb = (counted_coef + asked) / norms
+    mix = np.asarray(model["mix"], dtype=np.float64)
+    return np.asarray(mix[0] * linear + mix[1] * (nb + model["nb_bias"]))
+
+
+def _fused_products(model: Mapping[str, Any], counts: Any, questions: Any) -> tuple[np.ndarray, ...] | None:
+    """The products :func:`_products` computes (the SVM's, before its intercept, and ``binary @
+    nb_stack``) and ``questions @ nb_qcoef.T``, by :func:`classify.kernels.sentiment_products` from the
+    model's ``sentiment_table`` (:func:`_contiguous_svm`), when the counts are a :class:`Counts` and the
+    batch's arrays are float32 as the kernel reads them; None otherwise. The kernel adds the same terms
+    in the same order as the sparse products."""
+    table = model.get("sentiment_table")
+    if table is None or not isinstance(counts, Counts):
+        return None
+    logged = counts.logged
+    q_coef = model["svm_coef_t"][logged.shape[1] :]
+    nb_qcoef = model["nb_qcoef"]
+    if not (
+        sp.issparse(questions)
+        and isinstance(nb_qcoef, np.ndarray)
+        and questions.format == "csr"
+        and logged.dtype == questions.dtype == nb_qcoef.dtype == np.float32
+        and nb_qcoef.shape == (4, len(q_coef))
+        and questions.has_canonical_format
+        and questions.shape == (logged.shape[0], len(q_coef))
+        and logged.shape[1] == len(table)
+    ):
+        return None
+    limit = _idf_of(model["svm"].named_steps["tfidf"], np.float32)[1]
+    return sentiment_products(
+        logged.indptr,
+        logged.indices,
+        logged.data,
+        table,
+        limit,
+        questions.indptr,
+        questions.indices,
+        questions.data,
+        q_coef,
+        nb_qcoef,
+    )
+
+
+def _products(model: Mapping[str, Any], counts: Any, questions: Any) -> tuple[Any, Any, Any]:
+    """The NB-SVM's ``binary @ nb_r2.T`` and ``binary @ nb_coef.T`` and the SVM's decision function, by
+    sparse products (any counts, any dtypes)."""
     svm = model["svm"]
     weighted = _weighted(svm, counts)
     coef_t = model.get("svm_coef_t")
@@ -321,7 +379,6 @@ def sentiment_scores(model: Mapping[str, Any], counts: Any, questions: Any) -> n
     else:
         plain = sp.csr_matrix(counts)
         binary = _same_structure(plain, np.ones_like(plain.data))
-    squares = np.asarray(questions.multiply(questions).sum(axis=1), dtype=np.float64)
     stacked = model.get("nb_stack")
     if stacked is not None and binary.dtype == stacked.dtype:
         # binary @ r2.T and binary @ coef.T in one product: each column's sum is computed on its own.
@@ -330,11 +387,7 @@ def sentiment_scores(model: Mapping[str, Any], counts: Any, questions: Any) -> n
     else:
         counted_r2 = np.asarray(binary @ np.asarray(model["nb_r2"], dtype=np.float32).T)
         counted_coef = np.asarray(binary @ np.asarray(model["nb_coef"], dtype=np.float32).T)
-    norms = np.sqrt(np.asarray(counted_r2, dtype=np.float64) + squares)
-    norms[norms == 0] = 1.0
-    nb = (counted_coef + np.asarray(questions @ model["nb_qcoef"].T)) / norms
-    mix = np.asarray(model["mix"], dtype=np.float64)
-    return np.asarray(mix[0] * linear + mix[1] * (nb + model["nb_bias"]))
+    return counted_r2, counted_coef, linear
 
 
 def _product_with_questions(weighted: Any, questions: Any, coef_t: np.ndarray) -> np.ndarray:
@@ -841,6 +894,38 @@ def _contiguous_svm(model: Any) -> None:
     if isinstance(model, dict) and "nb_r2" in model and "nb_coef" in model:
         r2, coef = (np.asarray(model[k], dtype=np.float32) for k in ("nb_r2", "nb_coef"))
         model["nb_stack"] = np.ascontiguousarray(np.hstack([r2.T, coef.T]))
+    table = _sentiment_table(model)
+    if table is not None:
+        model["sentiment_table"] = table
+
+
+def _sentiment_table(model: Any) -> np.ndarray | None:
+    """The table :func:`classify.kernels.sentiment_products` reads: one 64-byte row per feature (a cache
+    line: the array aligned to 64 bytes) holding its IDF weight, its 4 SVM weights and its 8 NB-SVM
+    values (``nb_stack``), all float32 as the products read them; None if the model's arrays are not
+    those (another TF-IDF step, other dtypes or shapes: the sparse products then score it)."""
+    if not (isinstance(model, dict) and "svm_coef_t" in model and "nb_stack" in model):
+        return None
+    tfidf = model["svm"].named_steps.get("tfidf")
+    coef_t, stacked = model["svm_coef_t"], model["nb_stack"]
+    if tfidf is None or not (tfidf.sublinear_tf and tfidf.norm == "l2" and tfidf.use_idf):
+        return None
+    idf = _idf_of(tfidf, np.float32)[0]
+    n = len(idf)
+    if not (
+        coef_t.dtype == stacked.dtype == np.float32
+        and coef_t.shape[1] == 4
+        and coef_t.shape[0] >= n
+        and stacked.shape == (n, 8)
+    ):
+        return None
+    memory = np.zeros(n * 16 + 16, dtype=np.float32)
+    first = (-memory.ctypes.data % 64) // 4
+    table = memory[first : first + n * 16].reshape(n, 16)
+    table[:, 0] = idf
+    table[:, 1:5] = coef_t[:n]
+    table[:, 5:13] = stacked
+    return table
 
 
 def _widen_float16(model: Any) -> None:

@@ -207,6 +207,49 @@ def test_the_product_with_the_questions_is_the_stacked_product_bit_for_bit() -> 
     assert _product_with_questions(weighted, questions, coef).tobytes() == expected.tobytes()
 
 
+def test_the_sentiment_kernel_is_its_plain_statement() -> None:
+    """classify.kernels.sentiment_products against the statement of its arithmetic, in float32 and float64
+    scalars one term at a time: the TF-IDF values of the columns before the limit, normalised; their
+    products and then the questions' with the SVM weights; the 0/1 counts' with the NB-SVM block."""
+    import math
+
+    from classify.kernels import sentiment_products
+
+    rng = np.random.default_rng(11)
+    counts = sp.random(9, 40, density=0.4, random_state=12, format="csr", dtype=np.float32)
+    counts.data = np.ceil(counts.data * 4)  # counts 1-4
+    counts = sp.csr_matrix(sp.diags((np.arange(9) != 2).astype(np.float32)) @ counts)  # a row with no counts
+    counts.eliminate_zeros()
+    logged = np.log(counts.data) + np.float32(1.0)
+    limit = 30
+    table = np.zeros((40, 16), dtype=np.float32)
+    table[:limit, 0] = rng.uniform(1, 8, size=limit)
+    table[:, 1:13] = rng.normal(size=(40, 12))
+    questions = sp.random(9, 5, density=0.4, random_state=13, format="csr", dtype=np.float32)
+    q_coef = rng.normal(size=(5, 4)).astype(np.float32)
+    nb_qcoef = rng.normal(size=(4, 5)).astype(np.float32)
+    args = (counts.indptr, counts.indices, logged, table, limit, questions.indptr, questions.indices)
+    linear, counted, asked = sentiment_products(*args, questions.data, q_coef, nb_qcoef)
+    for i in range(9):
+        entries = range(counts.indptr[i], counts.indptr[i + 1])
+        values = [(c, logged[j] * table[c, 0]) for j in entries if (c := counts.indices[j]) < limit]
+        total = 0.0
+        for _, v in values:
+            total += float(v) * float(v)
+        scale = np.float32(math.sqrt(total) or 1.0)
+        row, block, cued = np.zeros(4, np.float32), np.zeros(8, np.float32), np.zeros(4, np.float32)
+        for c, v in values:
+            row += (v / scale) * table[c, 1:5]
+        for j in range(questions.indptr[i], questions.indptr[i + 1]):
+            row += questions.data[j] * q_coef[questions.indices[j]]
+            cued += questions.data[j] * nb_qcoef[:, questions.indices[j]]
+        for j in entries:
+            block += table[counts.indices[j], 5:13]
+        assert row.tobytes() == linear[i].tobytes()
+        assert block.tobytes() == counted[i].tobytes()
+        assert cued.tobytes() == asked[i].tobytes()
+
+
 def test_models_trained_on_other_features_are_refused(tmp_path: Path) -> None:
     from classify.modelstore import MODEL_DIR, ModelError
 

@@ -186,13 +186,17 @@ def test_a_question_scores_higher_as_a_question_than_the_same_statement(scorer: 
 
 
 def test_the_loaded_svm_weights_give_decision_function_exactly(scorer: ModelScorer) -> None:
-    """ModelScorer keeps the SVM's coef_.T contiguous (``svm_coef_t``) and the NB-SVM's weights side by side
-    (``nb_stack``); the scores must equal those of the model without them (sklearn's decision_function on
-    the stacked matrix, one product per NB-SVM array) bit for bit."""
+    """ModelScorer keeps the SVM's coef_.T contiguous (``svm_coef_t``), the NB-SVM's weights side by side
+    (``nb_stack``) and both with the IDF weights in one table for the compiled products
+    (``sentiment_table``); the scores must equal those of the model without them (sklearn's
+    decision_function on the stacked matrix, one product per NB-SVM array) bit for bit."""
     model = scorer.models["sentiment"]
-    assert "svm_coef_t" in model and "nb_stack" in model
-    plain = {k: v for k, v in model.items() if k not in ("svm_coef_t", "nb_stack")}
+    assert "svm_coef_t" in model and "nb_stack" in model and "sentiment_table" in model
+    plain = {k: v for k, v in model.items() if k not in ("svm_coef_t", "nb_stack", "sentiment_table")}
+    sparse = {k: v for k, v in model.items() if k != "sentiment_table"}
     texts = ["ร้านนี้เปิดวันอาทิตย์ไหมคะ", "น้ำท่วมขังหน้าบ้าน แย่มาก", "", "ขอบคุณ กทม. ที่มาซ่อมให้เร็วมาก?"]
     docs = [scorer.prepare(t, source="social") for t in texts]
     counts, questions = scorer.counts(docs), sentiment_questions(docs)
-    assert np.array_equal(sentiment_scores(model, counts, questions), sentiment_scores(plain, counts, questions))
+    scores = sentiment_scores(model, counts, questions)
+    assert np.array_equal(scores, sentiment_scores(plain, counts, questions))
+    assert np.array_equal(scores, sentiment_scores(sparse, counts, questions))
