@@ -24,16 +24,17 @@ _PREFETCH_AHEAD = 32  # entries: the table's rows are read from L3 (or memory) a
 
 
 @intrinsic
-def _prefetch(typingctx: Any, table: Any, row: Any) -> Any:
-    """Ask the CPU to bring row ``row`` of the 2-d C-contiguous ``table`` into its caches (LLVM's
-    prefetch: for reading, all cache levels); nothing else, no value changes. The out-of-order core alone
+def _prefetch(typingctx: Any, table: Any, row: Any, column: Any) -> Any:
+    """Ask the CPU to bring the cache line of ``table[row, column]`` (a 2-d C-contiguous array) into its
+    caches (LLVM's prefetch: for reading, all cache levels); nothing else, no value changes. The out-of-order core alone
     only looks a few entries ahead, and the random reads of a large table then wait for memory."""
-    signature = types.void(table, row)
+    signature = types.void(table, row, column)
 
     def codegen(context: Any, builder: Any, sig: Any, args: Any) -> Any:
-        array_type, row_type = sig.args
+        array_type, row_type, column_type = sig.args
         array = context.make_array(array_type)(context, builder, args[0])
         index = context.cast(builder, args[1], row_type, types.intp)
+        column = context.cast(builder, args[2], column_type, types.intp)
         pointer = cgutils.get_item_pointer2(
             context,
             builder,
@@ -41,7 +42,7 @@ def _prefetch(typingctx: Any, table: Any, row: Any) -> Any:
             shape=cgutils.unpack_tuple(builder, array.shape),
             strides=cgutils.unpack_tuple(builder, array.strides),
             layout=array_type.layout,
-            inds=[index, context.get_constant(types.intp, 0)],
+            inds=[index, column],
             wraparound=False,
             boundscheck=False,
         )
@@ -55,7 +56,7 @@ def _prefetch(typingctx: Any, table: Any, row: Any) -> Any:
     return signature, codegen
 
 
-_prefetch_row: Any = _prefetch  # (called with the table and the row: the typing context is numba's)
+_prefetch_line: Any = _prefetch  # (called with the table, row and column: the typing context is numba's)
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -177,8 +178,15 @@ def compact_product(indptr, indices, data, rows_of, block, out):
     ``value * block[row]`` for its stored entries in order, as scipy's csr_matvecs adds them (the entries
     of unused columns would add exact zeros)."""
     width = block.shape[1]
+    line = max(64 // block.itemsize, 1)  # entries per cache line
+    end = len(indices)
     for i in range(len(indptr) - 1):
         for j in range(indptr[i], indptr[i + 1]):
+            if j + _PREFETCH_AHEAD < end:  # the block's rows are read at random: fetched ahead
+                ahead = rows_of[indices[j + _PREFETCH_AHEAD]]
+                if ahead >= 0:
+                    for k in range(0, width, line):
+                        _prefetch_line(block, ahead, k)
             row = rows_of[indices[j]]
             if row >= 0:
                 value = data[j]
@@ -330,7 +338,7 @@ def sentiment_products(indptr, indices, logged, table, limit, q_indptr, q_indice
         for t in range(common):
             j = s1 + t
             if j + _PREFETCH_AHEAD < len(indices):
-                _prefetch_row(table, indices[j + _PREFETCH_AHEAD])
+                _prefetch_line(table, indices[j + _PREFETCH_AHEAD], 0)
             column = indices[j]
             if column < limit:
                 v = np.float32(logged[j] * table[column, 0])
@@ -354,7 +362,7 @@ def sentiment_products(indptr, indices, logged, table, limit, q_indptr, q_indice
             a3 += value * table[column, 4]
         for j in range(s1 + common, e1):
             if j + _PREFETCH_AHEAD < len(indices):
-                _prefetch_row(table, indices[j + _PREFETCH_AHEAD])
+                _prefetch_line(table, indices[j + _PREFETCH_AHEAD], 0)
             column = indices[j]
             if column < limit:
                 v = np.float32(logged[j] * table[column, 0])
