@@ -411,3 +411,31 @@ def sentiment_products(indptr, indices, logged, table, limit, q_indptr, q_indice
                 mine[t] = mine[t] / scale
         kept_before = kept
     return linear, counted, asked
+
+
+@njit(cache=True, nogil=True)
+def relevance_products(indptr, indices, logged, table, out):
+    """``X @ coef.T`` of the relevance model, with X the TF-IDF rows of :meth:`classify.scorer.Counts.weighted`:
+    ``logged`` the counts' 1 + log count (CSR), ``table[column]`` the column's IDF weight and model weight
+    for the columns before ``len(table)`` (the others dropped). Per row: v = logged * idf (float32); the
+    norm the square root of the float64 squares added in stored order from 0 (1 if 0); then ``out[row]``
+    (zeros) adds float32(v / float32(norm)) * weight in stored order, in ``out``'s dtype, as scipy's
+    csr_matvec does."""
+    limit = len(table)
+    for i in range(len(indptr) - 1):
+        squares = 0.0
+        for j in range(indptr[i], indptr[i + 1]):
+            column = indices[j]
+            if column < limit:
+                value = logged[j] * table[column, 0]
+                squares += np.float64(value) * np.float64(value)
+        norm = np.sqrt(squares)
+        if norm == 0.0:
+            norm = 1.0
+        scale = np.float32(norm)
+        total = out[i]
+        for j in range(indptr[i], indptr[i + 1]):
+            column = indices[j]
+            if column < limit:
+                total += (logged[j] * table[column, 0]) / scale * table[column, 1]
+        out[i] = total

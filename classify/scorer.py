@@ -20,10 +20,11 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 from scipy.special import expit
+from sklearn.linear_model import LogisticRegression
 
 from bkkwatch.registry import AgencyEntry, Registry, shipped_registry
 from classify.features import FeatureSpec, hashed_counts, question_features
-from classify.kernels import compact_product, sentiment_products
+from classify.kernels import compact_product, relevance_products, sentiment_products
 from classify.modelstore import ModelError, load
 from classify.places import Gazetteer, gazetteer, trie_pattern
 from classify.rules import PROBLEM_WORDS, ScoreResult
@@ -300,7 +301,49 @@ def _weighted(model: Any, counts: Any, rows: np.ndarray | None = None) -> Any:
 
 
 def predict_relevance(model: Any, counts: Any) -> np.ndarray:
+    table = _relevance_table(model) if isinstance(counts, Counts) else None
+    if table is not None and counts.logged.dtype == np.float32:
+        # predict_proba's own steps (expit of X @ coef.T + intercept, all float32) with X @ coef.T from
+        # the kernel: the TF-IDF row and its product in one pass, the same sums in the same order.
+        logged = counts.logged
+        out = np.zeros(logged.shape[0], dtype=np.float32)
+        relevance_products(logged.indptr, logged.indices, logged.data, table, out)
+        return np.asarray(expit(out + model.named_steps["model"].intercept_))
     return np.asarray(model.named_steps["model"].predict_proba(_weighted(model, counts))[:, 1])
+
+
+def _relevance_table(model: Any) -> np.ndarray | None:
+    """For :func:`classify.kernels.relevance_products`: each word column's IDF weight and logistic
+    regression weight side by side (float32, one read per entry), up to the TF-IDF step's limit (the
+    character n-grams have zero IDF: see :meth:`Counts.weighted`); None unless the model is a sublinear,
+    l2-normalised TF-IDF step and a binary float32 logistic regression (predict_proba then reads its
+    weights as they are). Built once per model."""
+    key = id(model)
+    known = _RELEVANCE_TABLES.get(key)
+    if known is not None and known[0] is model:
+        return known[1]
+    steps = getattr(model, "named_steps", {})
+    tfidf, lr = steps.get("tfidf"), steps.get("model")
+    table = None
+    if (
+        isinstance(lr, LogisticRegression)
+        and tfidf is not None
+        and tfidf.sublinear_tf
+        and tfidf.norm == "l2"
+        and tfidf.use_idf
+        and len(lr.classes_) == 2
+        and lr.coef_.dtype == lr.intercept_.dtype == np.float32
+        and lr.coef_.shape == (1, len(tfidf.idf_))
+    ):
+        idf, limit = _idf_of(tfidf, np.float32)
+        table = np.ascontiguousarray(np.column_stack([idf[:limit], lr.coef_[0, :limit]]), dtype=np.float32)
+    if len(_RELEVANCE_TABLES) >= 8:  # (training fits many)
+        _RELEVANCE_TABLES.clear()
+    _RELEVANCE_TABLES[key] = (model, table)
+    return table
+
+
+_RELEVANCE_TABLES: dict[int, tuple[Any, np.ndarray | None]] = {}
 
 
 def sentiment_scores(model: Mapping[str, Any], counts: Any, questions: Any) -> np.ndarray:

@@ -325,3 +325,21 @@ def test_the_fast_paths_give_the_pipelines_own_predictions(scorer: ModelScorer) 
     )
     mixed = sentiment_scores({**sentiment, "mix": np.array([1.0, 0.0])}, counts, questions)
     assert np.allclose(mixed, linear, atol=1e-4)
+
+
+def test_the_relevance_kernel_is_the_models_own_predict_proba_exactly(scorer: ModelScorer) -> None:
+    """classify.kernels.relevance_products (TF-IDF weighting and product in one pass) against the
+    pipeline's model on the weighted counts: the same float32 probabilities bit for bit, on real texts
+    and on rows with no word features (a norm of 0) or only character n-grams."""
+    from classify.scorer import _relevance_table, _weighted
+
+    devset = Path(__file__).resolve().parents[2] / "classify" / "data" / "devset.jsonl"
+    rows = [json.loads(line) for line in devset.read_text(encoding="utf-8").splitlines()[:120]]
+    docs = [prepare_item(scorer.places, r) for r in rows]
+    docs += [prepare_item(scorer.places, {"text": t}) for t in ("", "😡", "a", "กขค")]
+    counts = scorer.counts(docs)
+    relevance = scorer.models["relevance"]
+    assert _relevance_table(relevance) is not None  # (the shipped model takes the kernel's path)
+    expected = relevance.named_steps["model"].predict_proba(_weighted(relevance, counts))[:, 1]
+    got = predict_relevance(relevance, counts)
+    assert got.dtype == expected.dtype and np.array_equal(got, expected)
