@@ -174,9 +174,11 @@ def prepare_many(
     bodies = normalize_many([f"{title}\n{text}" if title else text for title, text in texts])
     words = model_texts([body[:MODEL_CHARS] for body in bodies])
     ats: Sequence[str | EllipsisType | None] = located if located is not None else [...] * len(items)
+    scanned: Sequence[list[tuple[int, str]] | None] = (
+        scan.occurrences_many(bodies) if scan is not None else [None] * len(items)
+    )
     out: list[Prepared] = []
-    for it, body, text, at in zip(items, bodies, words, ats, strict=True):
-        occurrences = scan.occurrences(body) if scan is not None else None
+    for it, body, text, at, occurrences in zip(items, bodies, words, ats, scanned, strict=True):
         present = {word for _, word in occurrences} if occurrences is not None else None
         signals = read_signals(
             places,
