@@ -355,12 +355,16 @@ def read_signals(
     if district:
         bare = str(district).strip().removeprefix("สำนักงานเขต").removeprefix("เขต").strip()
         given = bare if gaz.office_of(bare) else None
-    for name, origin in ((at, "coordinates"), (given, "field")):
-        if name:
-            if name in districts:
-                districts.remove(name)
-            districts.insert(0, name)
-            district_from = origin
+    if at:
+        if at in districts:
+            districts.remove(at)
+        districts.insert(0, at)
+        district_from = "coordinates"
+    if given:
+        if given in districts:
+            districts.remove(given)
+        districts.insert(0, given)
+        district_from = "field"
     lowered = body.casefold()
     # Each list is read by membership only, so a set holding other words too reads the same.
     if present is not None:
@@ -396,5 +400,5 @@ def read_signals(
         likes=likes,
         shares=shares,
         comments=comments,
-        roundup=is_roundup(body, lowered, present),
+        roundup=not _FLOW_SET.isdisjoint(present) and is_roundup(body, lowered, present),
     )
