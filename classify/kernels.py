@@ -439,3 +439,43 @@ def relevance_products(indptr, indices, logged, table, out):
             if column < limit:
                 total += (logged[j] * table[column, 0]) / scale * table[column, 1]
         out[i] = total
+
+
+@njit(cache=True, nogil=True)
+def word_occurrences(codes, starts, lengths, symbols, delta, width, out_ptr, out_words, word_lengths):
+    """Every occurrence of every word of an Aho-Corasick automaton in each text, overlapping ones
+    included, as CSR arrays (indptr; the start of each occurrence in its text; the word's number): those
+    of ``WordScan.occurrences_many`` in classify/wordscan.py, which builds the tables. ``codes``: the code
+    points of all texts (at ``starts``, ``lengths`` code points each). ``symbols[c]`` numbers the words'
+    characters (0: a code point from ``len(symbols)`` on, or one in no word, which leads back to state 0);
+    ``delta[state * width + symbol]`` is the next state, ``out_words[out_ptr[s]:out_ptr[s + 1]]`` the words
+    ending in state ``s`` (its own and its suffixes'). Per text the occurrences in the order of their
+    last character, the longer first at one position."""
+    n_docs = len(starts)
+    limit = len(symbols)
+    indptr = np.zeros(n_docs + 1, dtype=np.int64)
+    size = 1024
+    at = np.empty(size, dtype=np.int64)
+    words = np.empty(size, dtype=np.int32)
+    out = 0
+    for d in range(n_docs):
+        first = starts[d]
+        state = 0
+        for p in range(first, first + lengths[d]):
+            c = codes[p]
+            state = delta[state * width + (symbols[c] if c < limit else 0)]
+            for o in range(out_ptr[state], out_ptr[state + 1]):
+                if out == size:
+                    size *= 2
+                    grown_at = np.empty(size, dtype=np.int64)
+                    grown_at[:out] = at[:out]
+                    at = grown_at
+                    grown_words = np.empty(size, dtype=np.int32)
+                    grown_words[:out] = words[:out]
+                    words = grown_words
+                w = out_words[o]
+                at[out] = p - first + 1 - word_lengths[w]
+                words[out] = w
+                out += 1
+        indptr[d + 1] = out
+    return indptr, at[:out], words[:out]

@@ -245,14 +245,18 @@ class Gazetteer:
                 provinces.setdefault(re.sub(_PROVINCE_PREFIX, "", match.group(0)), None)
                 province_spans.append(match.span())
         hits: list[PlaceHit] = []
-        for match_start, match_end, form in leftmost_longest(occurrences, self._forms):
-            bucket = self._forms[form]
-            if any(start < match_end and match_start < end for start, end in province_spans):
-                continue  # inside a province's name: ศรีอยุธยา (a road) in พระนครศรีอยุธยา
-            following = text[match_end : match_end + 3]
-            if bucket[0].name == "พระนคร" and following.startswith("ศรี"):
-                continue  # พระนครศรีอยุธยา is a province
-            hits.extend(bucket)
+        forms = self._forms
+        named = [(start, word) for start, word in occurrences if word in forms]
+        if named:  # (one form, the most common case: its one match without leftmost_longest's sort)
+            start, word = named[0]
+            matches = leftmost_longest(named) if len(named) > 1 else [(start, start + len(word), word)]
+            for match_start, match_end, form in matches:
+                bucket = forms[form]
+                if province_spans and any(start < match_end and match_start < end for start, end in province_spans):
+                    continue  # inside a province's name: ศรีอยุธยา (a road) in พระนครศรีอยุธยา
+                if bucket[0].name == "พระนคร" and text.startswith("ศรี", match_end):
+                    continue  # พระนครศรีอยุธยา is a province
+                hits.extend(bucket)
         bangkok: list[str] = []
         # Bangkok's Thai words, or a b/B for the English ones (case-insensitive: no other letter folds to b).
         if present.isdisjoint(_BANGKOK_THAI) and "b" not in text and "B" not in text:

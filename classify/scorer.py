@@ -93,6 +93,7 @@ _CITY_CAUSES = {w for w, weight in PROBLEM_WORDS.items() if weight >= 0.6} - {
     "ขาดแคลน",
 }
 _FLOOD_HARMS = {"น้ำท่วมสูง", "น้ำท่วมหนัก"}
+_PROBLEM_ORDER = {w: -weight for w, weight in PROBLEM_WORDS.items()}  # the explanation's order: heaviest first
 _SOURCE_TH = {"news": "ข่าวจากสื่อ", "social": "โพสต์โซเชียล", "complaint": "เรื่องร้องเรียน"}
 
 
@@ -175,9 +176,11 @@ def prepare_many(
     bodies = normalize_many([f"{title}\n{text}" if title else text for title, text in texts])
     words = model_texts([body[:MODEL_CHARS] for body in bodies])
     ats: Sequence[str | EllipsisType | None] = located if located is not None else [...] * len(items)
+    scanned: Sequence[list[tuple[int, str]] | None] = (
+        scan.occurrences_many(bodies) if scan is not None else [None] * len(items)
+    )
     out: list[Prepared] = []
-    for it, body, text, at in zip(items, bodies, words, ats, strict=True):
-        occurrences = scan.occurrences(body) if scan is not None else None
+    for it, body, text, at, occurrences in zip(items, bodies, words, ats, scanned, strict=True):
         present = {word for _, word in occurrences} if occurrences is not None else None
         signals = read_signals(
             places,
@@ -747,28 +750,34 @@ class ModelScorer:
         sig = doc.signals
         places = sig.places
         text_districts = places.district_names
+        codes = self._district_codes  # (filled by _district_code)
+        get = scores.get
         if located:
-            code = self._district_code(sig.districts[0])
+            first = sig.districts[0]
+            code = codes[first] if first in codes else self._district_code(first)
             if code is not None:
-                scores[code] = max(scores.get(code, 0.0), 0.97)
+                scores[code] = max(get(code, 0.0), 0.97)
         if text_districts:
             weights = places.district_weights
             strong = {h.name for h in places.districts if h.strong}
+            district_index = self._district_index
             for rank, name in enumerate(text_districts[: PRIOR_WEAK_TOP if guess is not None else 3]):
-                code = self._district_code(name)
+                code = codes[name] if name in codes else self._district_code(name)
                 if code is None:
                     continue
                 if name in strong:
                     prior = PRIOR_NAMED
                 else:  # a bare name, or a road or canal through several districts
                     prior = PRIOR_WEAK + PRIOR_WEAK_SLOPE * min(weights.get(name, 0.0), 1.0)
-                prior -= 0.1 * min(rank, 2)  # the 4th and 5th weak places (see PRIOR_WEAK_TOP) as the 3rd
-                if guess is not None and name in self._district_index:  # only weak places (see district_guesses)
-                    lift = PRIOR_WEAK_GUESS * float(guess[self._district_index[name]])
+                if rank:
+                    prior -= 0.1 * min(rank, 2)  # the 4th and 5th weak places (see PRIOR_WEAK_TOP) as the 3rd
+                if guess is not None and name in district_index:  # only weak places (see district_guesses)
+                    lift = PRIOR_WEAK_GUESS * float(guess[district_index[name]])
                     prior += (PRIOR_WEAK_CAP - prior) * lift / (1.0 + lift)
                 if located and name != sig.districts[0]:
                     prior -= PRIOR_OTHER_PENALTY
-                scores[code] = max(scores.get(code, 0.0), prior)
+                known = get(code, 0.0)
+                scores[code] = prior if prior > known else known  # max(known, prior)
         if guess is not None and self.district_model is not None:
             names = self.district_model["districts"]
             for i in np.argsort(-guess, kind="stable")[:PRIOR_GUESS_N].tolist():
@@ -785,25 +794,29 @@ class ModelScorer:
             occurrences = self._topic_scan.occurrences(doc.body)
             named = any(word in topic_words for _, word in occurrences)
         if named:
+            topics = [(start, word) for start, word in occurrences if word in topic_words]
+            # (one topic word, the most common case: its one match without leftmost_longest's sort)
+            found = [topics[0][1]] if len(topics) == 1 else sorted({word for _, _, word in leftmost_longest(topics)})
             hits: dict[str, int] = {}
-            topic_found = {word for _, _, word in leftmost_longest(occurrences, topic_words)}
-            for word in sorted(topic_found):  # sorted: ties rank the same in every run
+            for word in found:  # sorted: ties rank the same in every run
                 for code in topic_words[word]:
                     hits[code] = hits.get(code, 0) + 1
             for code, n in hits.items():
                 floor = min(TOPIC_WORD_MAX, TOPIC_WORD_BASE + 0.1 * n)
-                scores[code] = max(scores.get(code, 0.0), floor)
+                known = get(code, 0.0)
+                scores[code] = floor if floor > known else known  # max(known, floor)
         # Ties (two registry topic floors of the same size) go to the agency the model finds likelier.
-        index = self._agency_index
         if len(set(scores.values())) == len(scores):  # no ties (most documents): the values alone order them
             ranked = sorted(scores.items(), key=itemgetter(1), reverse=True)
         else:
+            index = self._agency_index
             ranked = sorted(
                 scores.items(), key=lambda kv: (-kv[1], -float(row[index[kv[0]]]) if kv[0] in index else 0.0)
             )
+        listed_of = self._listed
         agencies = []
         for code, value in ranked[:5]:
-            listed = self._listed.get(code)
+            listed = listed_of.get(code)
             if listed is not None:
                 agencies.append({"name": listed[0], "score": round(value, 3), "external": listed[1]})
         return agencies
@@ -826,15 +839,16 @@ class ModelScorer:
         wanted = bangkok >= AGENCIES_FROM
         agencies = self.agency_scores(docs, counts=counts, wanted=wanted)
         results: list[ScoreResult] = []
+        add, result, decide = results.append, ScoreResult, decide_level
         version, explain = self.model_version, self.explain
         # (the arrays as Python floats at once: the same values float() of each element gives)
         for doc, b, p, sentiment, ranked in zip(
             docs, np.asarray(bangkok).tolist(), np.asarray(impact).tolist(), sentiments, agencies, strict=True
         ):
             sig = doc.signals
-            level, urgent, p = decide_level(sig, b, p)
-            results.append(
-                ScoreResult(
+            level, urgent, p = decide(sig, b, p)
+            add(
+                result(
                     bangkok=round(b, 3),
                     sentiment=sentiment,
                     impact=round(p, 3),
@@ -844,7 +858,7 @@ class ModelScorer:
                     places=sig.districts[:5],
                     explanation=explain(doc, b),
                     model_version=version,
-                    signals=list(doc.signal_tokens()),  # (a copy: the document keeps its own)
+                    signals=doc.signal_tokens().copy(),  # (a copy: the document keeps its own)
                 )
             )
         return results
@@ -882,16 +896,21 @@ class ModelScorer:
         places = sig.places
         parts: list[str] = sig.harms[:3]
         if sig.problems:
-            parts.extend(sorted(sig.problems, key=lambda w: -PROBLEM_WORDS[w])[:3])
+            parts.extend(sorted(sig.problems, key=_PROBLEM_ORDER.__getitem__)[:3])
         if sig.roundup:  # the relayed incidents are not the item's matter; a flooded road is
             parts = ["รายงานสภาพจราจร (ข่าวรวม)", *(h for h in sig.harms if h in _FLOOD_HARMS)]
         if sig.lasting:
             parts.append("ปัญหายืดเยื้อ/แจ้งซ้ำ")
-        if sig.districts:
-            parts.extend(f"เขต{d}" for d in sig.districts[:2])
-        if places.districts:
-            parts.extend(places.landmarks[:1])
-        if not sig.districts and places.bangkok_mentions:
+        districts = sig.districts
+        if districts:
+            parts += ["เขต" + d for d in districts[:2]]
+        hits = places.districts
+        if hits:  # the first landmark (places.landmarks[:1]: the first hit that is not a district or แขวง)
+            for hit in hits:
+                if hit.kind not in ("district", "subdistrict"):
+                    parts.append(hit.surface)
+                    break
+        elif not districts and places.bangkok_mentions:
             parts.append("กล่าวถึงกรุงเทพฯ")
         if sig.bma_hits:
             parts.append(f"เกี่ยวกับ กทม. ({sig.bma_hits[0]})")
@@ -906,8 +925,7 @@ class ModelScorer:
             parts.append("จังหวัดอื่น: " + ", ".join(places.other_provinces[:2]))
         if bangkok < RELEVANT_AT:
             parts.append("ไม่น่าเกี่ยวกับ กทม.")
-        parts = list(dict.fromkeys(parts))
-        return " · ".join(parts) if parts else "ไม่พบสัญญาณเกี่ยวกับ กทม."
+        return " · ".join(dict.fromkeys(parts)) if parts else "ไม่พบสัญญาณเกี่ยวกับ กทม."
 
 
 @contextmanager

@@ -145,9 +145,9 @@ def _in_order(found: set[str], rank: tuple[frozenset[str], dict[str, tuple[int, 
     """The words of a list among ``found``, in the list's order (``rank``: :func:`_ranks` of the list):
     ``[w for w in words if w in found]`` without walking the whole list."""
     keys, order = rank
-    hits = keys & found  # (iterates the smaller set)
-    if not hits:
+    if keys.isdisjoint(found):  # (iterates the smaller set, as & does, and builds none)
         return []
+    hits = keys & found
     if len(hits) == 1:
         return [order[next(iter(hits))][1]]
     return [w for _, w in sorted(order[h] for h in hits)]
@@ -165,6 +165,8 @@ _PROBLEM_RANK = _ranks(_PROBLEMS)
 _BMA_RANK = _ranks(_BMA)
 _POSITIVE_RANK = _ranks([(w, w) for w in POSITIVE_WORDS])
 _LASTING_RANK = _ranks([(w, w) for w in LASTING_WORDS])
+# The keys of the four lists: a text holding none (most) reads four empty lists without looking them up.
+_LISTED = _PROBLEM_RANK[0] | _BMA_RANK[0] | _POSITIVE_RANK[0] | _LASTING_RANK[0]
 
 
 def _affirmed(body: str, word: str) -> bool:
@@ -355,12 +357,16 @@ def read_signals(
     if district:
         bare = str(district).strip().removeprefix("สำนักงานเขต").removeprefix("เขต").strip()
         given = bare if gaz.office_of(bare) else None
-    for name, origin in ((at, "coordinates"), (given, "field")):
-        if name:
-            if name in districts:
-                districts.remove(name)
-            districts.insert(0, name)
-            district_from = origin
+    if at:
+        if at in districts:
+            districts.remove(at)
+        districts.insert(0, at)
+        district_from = "coordinates"
+    if given:
+        if given in districts:
+            districts.remove(given)
+        districts.insert(0, given)
+        district_from = "field"
     lowered = body.casefold()
     # Each list is read by membership only, so a set holding other words too reads the same.
     if present is not None:
@@ -372,7 +378,7 @@ def read_signals(
         present = _BODY_WORDS.occurring(body)
         folded_present = _FOLDED_WORDS.occurring(lowered)
     harms = (
-        sorted({URGENT_WORDS[w] for w in URGENT_WORDS if w in present and _affirmed(body, w)})
+        sorted({URGENT_WORDS[w] for w in _URGENT_SET.intersection(present) if _affirmed(body, w)})
         if not _URGENT_SET.isdisjoint(present)
         else []
     )
@@ -383,18 +389,23 @@ def read_signals(
         comments = count(engagement.get("comments"))
     else:
         likes = shares = comments = 0
+    if _LISTED.isdisjoint(folded_present) and (folded_present is present or _LISTED.isdisjoint(present)):
+        problems, bma_hits, positives, lasting = [], [], [], []
+    else:
+        problems, bma_hits = _in_order(folded_present, _PROBLEM_RANK), _in_order(folded_present, _BMA_RANK)
+        positives, lasting = _in_order(present, _POSITIVE_RANK), _in_order(present, _LASTING_RANK)
     return Signals(
         places=found,
         districts=districts,
         district_from=district_from,
-        problems=_in_order(folded_present, _PROBLEM_RANK),
+        problems=problems,
         harms=harms,
-        bma_hits=_in_order(folded_present, _BMA_RANK),
-        positives=_in_order(present, _POSITIVE_RANK),
-        lasting=_in_order(present, _LASTING_RANK),
+        bma_hits=bma_hits,
+        positives=positives,
+        lasting=lasting,
         source=source_kind(source),
         likes=likes,
         shares=shares,
         comments=comments,
-        roundup=is_roundup(body, lowered, present),
+        roundup=not _FLOW_SET.isdisjoint(present) and is_roundup(body, lowered, present),
     )

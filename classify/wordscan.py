@@ -15,9 +15,13 @@ exact equivalent of what the code did before:
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterable
+from collections.abc import Container, Iterable, Sequence
+from typing import Any
 
 import ahocorasick
+import numpy as np
+
+from classify.kernels import word_occurrences
 
 
 class WordScan:
@@ -32,12 +36,74 @@ class WordScan:
                 automaton.add_word(word, word)
             automaton.make_automaton()
             self._automaton = automaton
+        self._tables: tuple[list[str], tuple[Any, ...]] | None = None  # (see _compiled)
 
     def occurrences(self, text: str) -> list[tuple[int, str]]:
         """(start, word) of every occurrence of every word, overlapping ones included (in no set order)."""
         if self._automaton is None or not text:
             return []
         return [(last + 1 - len(word), word) for last, word in self._automaton.iter(text)]
+
+    def occurrences_many(self, texts: Sequence[str]) -> list[list[tuple[int, str]]]:
+        """``[self.occurrences(text) for text in texts]`` (each text's list in another order, which means
+        nothing: the same occurrences), found by one compiled pass over all the texts' code points
+        (:func:`classify.kernels.word_occurrences`) rather than one automaton call per text."""
+        if not self.words or not texts:
+            return [[] for _ in texts]
+        words, tables = self._compiled()
+        joined = "".join(texts)  # (surrogatepass: one code point per character of the str, lone surrogates too)
+        codes = np.frombuffer(joined.encode("utf-32-le", errors="surrogatepass"), dtype=np.uint32)
+        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+        starts = np.zeros(len(texts), dtype=np.int64)
+        np.cumsum(lengths[:-1], out=starts[1:])
+        indptr, at, found = word_occurrences(codes, starts, lengths, *tables)
+        pairs = list(zip(at.tolist(), map(words.__getitem__, found.tolist()), strict=True))
+        bounds = indptr.tolist()
+        return [pairs[bounds[i] : bounds[i + 1]] for i in range(len(texts))]
+
+    def _compiled(self) -> tuple[list[str], tuple[Any, ...]]:
+        """The words (sorted; numbered in that order) and their Aho-Corasick automaton as the tables of
+        :func:`classify.kernels.word_occurrences`: the symbol of each code point up to the largest in a
+        word, the transitions (states x symbols, flattened), the width of a row, the words ending in each
+        state (pointers and word numbers) and the words' lengths. Built on the first call."""
+        if self._tables is None:
+            words = sorted(self.words)
+            alphabet = sorted(set("".join(words)))
+            symbols = np.zeros(ord(alphabet[-1]) + 1, dtype=np.int32)
+            for k, char in enumerate(alphabet):
+                symbols[ord(char)] = k + 1
+            width = len(alphabet) + 1
+            goto: list[dict[int, int]] = [{}]
+            ending: list[list[int]] = [[]]
+            for number, word in enumerate(words):
+                state = 0
+                for char in word:
+                    symbol = int(symbols[ord(char)])
+                    child = goto[state].get(symbol)
+                    if child is None:
+                        child = goto[state][symbol] = len(goto)
+                        goto.append({})
+                        ending.append([])
+                    state = child
+                ending[state].append(number)
+            delta = np.zeros((len(goto), width), dtype=np.int32)
+            fail = [0] * len(goto)
+            queue = list(goto[0].values())
+            delta[0, list(goto[0])] = queue
+            for state in queue:  # breadth first: a state's fail state (shorter) is complete before it
+                back = fail[state]  # (0 for the start state's children)
+                delta[state] = delta[back]
+                ending[state] += ending[back]
+                for symbol, child in goto[state].items():
+                    fail[child] = int(delta[back, symbol])
+                    delta[state, symbol] = child
+                    queue.append(child)
+            ptr = np.zeros(len(goto) + 1, dtype=np.int64)
+            ptr[1:] = np.cumsum([len(e) for e in ending])
+            out_words = np.asarray([w for e in ending for w in e], dtype=np.int32)
+            lengths = np.asarray([len(w) for w in words], dtype=np.int64)
+            self._tables = words, (symbols, delta.ravel(), width, ptr, out_words, lengths)
+        return self._tables
 
     def any_in(self, text: str) -> bool:
         """Whether any of the words occurs in ``text``."""

@@ -30,6 +30,17 @@ def test_occurring_is_every_word_in_the_text() -> None:
         assert scan.any_in(text) == any(w in text for w in WORDS)
 
 
+def test_occurrences_of_many_texts_are_every_start_of_every_word() -> None:
+    scan = WordScan(WORDS)
+    texts = _random_texts([*LETTERS, "\ud800", "😀", "é"], 3000, 12, seed=5)
+    for text, found in zip(texts, scan.occurrences_many(texts), strict=True):
+        expected = sorted((i, w) for w in WORDS for i in range(len(text)) if text.startswith(w, i))
+        assert sorted(found) == expected
+        assert sorted(scan.occurrences(text)) == expected
+    assert scan.occurrences_many([]) == []
+    assert WordScan([]).occurrences_many(["ab", ""]) == [[], []]
+
+
 def test_leftmost_longest_is_what_the_trie_pattern_finds() -> None:
     scan = WordScan(WORDS)
     pattern = re.compile(trie_pattern(sorted(WORDS, key=len, reverse=True)))
