@@ -582,8 +582,9 @@ class ModelScorer:
         # agency names (each a few dozen to a thousand words): the scan costs per character, not per word.
         self.scan = WordScan(self.places.scan_words | SIGNAL_WORDS | self._topic_scan.words | self._bma_names)
         # The compiled loops (classify/kernels.py) load from numba's cache, or are compiled on a machine's
-        # first run, here rather than in the first batch: part of the load time, not of the first score.
-        self.score_prepared([self.prepare("น้ำท่วมขังถนนสุขุมวิท หน้าสำนักงานเขตวัฒนา กรุงเทพฯ ทำไม?")])
+        # first run, and the batch scan's tables are built, here rather than in the first batch: part of
+        # the load time, not of the first score.
+        self.score_many([{"text": "น้ำท่วมขังถนนสุขุมวิท หน้าสำนักงานเขตวัฒนา กรุงเทพฯ ทำไม?", "source": "traffy"}])
 
     # --- preparing one document -------------------------------------------------------------------
     def prepare(
