@@ -319,3 +319,32 @@ def spaced_checks(codes, starts, lengths, table):
             c_1 = c
         out[d] = flags
     return out
+
+
+@njit(cache=True, nogil=True)
+def replace_runs(codes, kinds, starts, lengths, chosen):
+    """The chosen texts (``codes[starts[i]:starts[i] + lengths[i]]`` for i in ``chosen``) one after the
+    other, each maximal run of code points of one nonzero kind (``kinds``, one per code point) replaced
+    by one space (32); and where each starts in the result, and its length."""
+    total = 0
+    for i in chosen:
+        total += lengths[i]
+    out = np.empty(total, dtype=np.uint32)
+    out_starts = np.empty(len(chosen), dtype=np.int64)
+    out_lengths = np.empty(len(chosen), dtype=np.int64)
+    o = 0
+    for n in range(len(chosen)):
+        i = chosen[n]
+        out_starts[n] = o
+        previous = 0
+        for p in range(starts[i], starts[i] + lengths[i]):
+            kind = kinds[p]
+            if kind == 0:
+                out[o] = codes[p]
+                o += 1
+            elif kind != previous:
+                out[o] = 32
+                o += 1
+            previous = kind
+        out_lengths[n] = o - out_starts[n]
+    return out[:o], out_starts, out_lengths

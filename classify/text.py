@@ -15,7 +15,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from classify.kernels import spaced_checks, unicode_checks
+from classify.kernels import replace_runs, spaced_checks, unicode_checks
 from classify.wordscan import WordScan
 
 _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
@@ -354,24 +354,35 @@ def model_texts(texts: Sequence[str]) -> list[str]:
     """``[model_text(t) for t in texts]``: which texts hold a noise character (``_NOISE_CHARS``), an
     emoji, a character that casefold may change, or one of a URL's (":", "w", "W") is found for the
     whole batch at once, from its code points; the others skip strip_noise, casefold and emoji_tokens,
-    which would leave them as they are or find nothing in them."""
-    codes, starts, _ = _code_points(texts)
+    which would leave them as they are or find nothing in them. strip_noise of the texts with noise but
+    no URL is one compiled pass over their code points (:func:`classify.kernels.replace_runs`: each
+    run of emoji, of ๆ or of markup, one space)."""
+    codes, starts, lengths = _code_points(texts)
     kinds = np.zeros(len(codes) + 1, dtype=np.uint8)  # and a 0 for a last text of "" to start at
     np.take(_char_kinds(), codes, out=kinds[:-1], mode="clip")  # (no code point is past the table)
     found = np.bitwise_or.reduceat(kinds, starts).tolist() if len(texts) else []  # each text's kinds
-    out: list[str] = []
-    for text, kind in zip(texts, found, strict=True):
-        words = text
-        if kind & _NOISE_CHAR or (kind & _URL_CHAR and _maybe_url(words)):
-            words = strip_noise(words)
+    urls = [bool(kind & _URL_CHAR) and _maybe_url(text) for text, kind in zip(texts, found, strict=True)]
+    chosen = [i for i, kind in enumerate(found) if kind & _NOISE_CHAR and not urls[i]]
+    stripped: dict[int, str] = {}
+    if chosen:
+        out, out_starts, out_lengths = replace_runs(codes, kinds & _RUN_KINDS, starts, lengths, np.array(chosen))
+        joined = out.tobytes().decode("utf-32-le", errors="surrogatepass")
+        ends = (out_starts + out_lengths).tolist()
+        stripped = {i: joined[a:b] for i, a, b in zip(chosen, out_starts.tolist(), ends, strict=True)}
+    out_texts: list[str] = []
+    for i, (text, kind) in enumerate(zip(texts, found, strict=True)):
+        words = stripped.get(i, text)
+        if urls[i]:
+            words = strip_noise(text)
         if kind & _CASEFOLD_CHAR:
             words = words.casefold()
         tokens = tokenize(words)
-        out.append(" ".join([*tokens, *emoji_tokens(text)] if kind & _EMOJI_CHAR else tokens))
-    return out
+        out_texts.append(" ".join([*tokens, *emoji_tokens(text)] if kind & _EMOJI_CHAR else tokens))
+    return out_texts
 
 
-_NOISE_CHAR, _EMOJI_CHAR, _CASEFOLD_CHAR, _URL_CHAR = 1, 2, 4, 8
+_NOISE_CHAR, _EMOJI_CHAR, _CASEFOLD_CHAR, _URL_CHAR, _MARKUP_CHAR, _REPEAT_MARK = 1, 2, 4, 8, 16, 32
+_RUN_KINDS = _EMOJI_CHAR | _MARKUP_CHAR | _REPEAT_MARK  # a noise character's kind (of run): one of them
 
 
 @lru_cache(maxsize=1)
@@ -379,7 +390,8 @@ def _char_kinds() -> np.ndarray:
     """Per code point: _NOISE_CHAR if ``_NOISE_CHARS`` matches it, plus _EMOJI_CHAR if ``_EMOJI`` does
     (read off the patterns themselves, over every code point, once), plus _CASEFOLD_CHAR if casefold
     changes it (every code point above U+FFFF too, a few of which it changes), plus _URL_CHAR for ":",
-    "w" and "W" (one of which every text that _maybe_url passes holds)."""
+    "w" and "W" (one of which every text that _maybe_url passes holds), plus _MARKUP_CHAR for those of
+    ``_MODEL_DROP`` and _REPEAT_MARK for ๆ (the kinds of noise that strip_noise tells apart, with emoji)."""
     every = np.arange(sys.maxunicode + 1, dtype=np.uint32).tobytes().decode("utf-32-le", errors="surrogatepass")
     kinds = np.zeros(sys.maxunicode + 1, dtype=np.uint8)
     for pattern, kind in ((_NOISE_CHARS, _NOISE_CHAR), (_EMOJI, _EMOJI_CHAR)):
@@ -388,4 +400,6 @@ def _char_kinds() -> np.ndarray:
     kinds[[c for c in range(0x10000) if every[c].casefold() != every[c]]] |= _CASEFOLD_CHAR
     kinds[0x10000:] |= _CASEFOLD_CHAR
     kinds[[ord(":"), ord("w"), ord("W")]] |= _URL_CHAR
+    kinds[[m.start() for m in re.finditer(_MODEL_DROP.pattern.removesuffix("+"), every)]] |= _MARKUP_CHAR
+    kinds[ord("ๆ")] |= _REPEAT_MARK
     return kinds

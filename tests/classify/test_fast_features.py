@@ -99,7 +99,7 @@ def test_model_texts_of_a_batch_are_each_texts_model_text() -> None:
     assert [t for batch in batches for t in model_texts(batch)] == [model_text(t) for t in texts]
     assert model_texts([]) == [] and model_texts(["", ""]) == ["", ""]
     kinds = _char_kinds()
-    assert kinds[ord("😂")] & 3 == 3 and kinds[ord("#")] == 1 and kinds[ord("ๆ")] == 1 and kinds[ord("ก")] == 0
+    assert kinds[ord("😂")] & 3 == 3 and kinds[ord("#")] & 3 == 1 and kinds[ord("ๆ")] & 3 == 1 and kinds[ord("ก")] == 0
 
 
 def test_the_kinds_of_model_texts_against_every_code_point() -> None:
@@ -113,8 +113,13 @@ def test_the_kinds_of_model_texts_against_every_code_point() -> None:
     from classify.text import (
         _CASEFOLD_CHAR,
         _EMOJI,
+        _EMOJI_CHAR,
+        _MARKUP_CHAR,
         _MODEL_DROP,
         _NOISE,
+        _NOISE_CHAR,
+        _REPEAT_MARK,
+        _RUN_KINDS,
         _URL_CHAR,
         _char_kinds,
         _maybe_url,
@@ -127,6 +132,10 @@ def test_the_kinds_of_model_texts_against_every_code_point() -> None:
     assert [c for c in every if kinds[ord(c)] & _URL_CHAR] == [":", "W", "w"]
     emoji, markup = (re.compile(p.pattern.removesuffix("+")) for p in (_EMOJI, _MODEL_DROP))
     assert not [c for c in every if sum(map(bool, (emoji.match(c), markup.match(c), c == "ๆ"))) > 1]
+    # The kinds of run that replace_runs tells apart: one for each noise character (none for the others).
+    runs = [c for c in every if kinds[ord(c)] & _RUN_KINDS]
+    assert runs == [c for c in every if kinds[ord(c)] & _NOISE_CHAR]
+    assert all(kinds[ord(c)] & _RUN_KINDS in (_EMOJI_CHAR, _MARKUP_CHAR, _REPEAT_MARK) for c in runs)
     rng = random.Random(2)
     alphabet = [*"กๆ #()“”_a w:/.", "😂", "\ufe0f", "\u200d", "👍🏻", "www.", "http://x", "\u2b50", "\U000e0041"]
     for _ in range(5000):
