@@ -299,22 +299,23 @@ def spaced_checks(codes, starts, lengths, table):
         start = starts[d]
         end = start + lengths[d]
         flags = np.int64(0)
-        kind_1 = np.int64(0)  # the kind and code point of the previous code point, and of the one before
+        kind_1 = np.int64(0)  # the kind of the previous code point, and the three previous code points
         c_1 = np.int64(-1)  # (-1: none)
         c_2 = np.int64(-1)
-        same = 0  # how many times in a row the code point has come (runs)
-        for p in range(start, end):
+        c_3 = np.int64(-1)
+        if end > start:
+            flags |= (table[min(np.int64(codes[start]), top)] >> 3) & 1  # a mark first
+        for p in range(start, end):  # (no branches: Thai text's marks come at no predictable place)
             c = np.int64(codes[p])
             kind = np.int64(table[min(c, top)])
-            same = same * (c == c_1) + 1  # (no branches: Thai text's marks come at no predictable place)
-            start_or_space = (c_1 == 32) | (p == start)
             flags |= (kind >> 4) & 1  # alone
             flags |= kind_1 & (kind >> 1) & 1  # the first of a pair, then the second
-            flags |= (kind >> 3) & start_or_space  # a mark after a space or first
+            flags |= (kind >> 3) & (c_1 == 32)  # a mark after a space
             flags |= (kind >> 2) & ((c_1 == c) | ((c_1 == 32) & (c_2 == c)))  # twice, or with a space between
-            flags |= ((same >= 4) & (c != 10)) << 1
+            flags |= ((c == c_1) & (c == c_2) & (c == c_3) & (c != 10)) << 1  # four times
             flags |= (kind >> 5) << 2  # (32 is the table's top bit)
             kind_1 = kind
+            c_3 = c_2
             c_2 = c_1
             c_1 = c
         out[d] = flags

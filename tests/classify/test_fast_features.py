@@ -160,6 +160,16 @@ def test_the_rewritten_patterns_of_normalize() -> None:
         text = "".join(rng.choices(alphabet, k=rng.randrange(0, 14)))
         assert _SPACES.sub(" ", text) == spaces.sub(" ", text), text
         assert _REPEATS.sub(r"\1\1", text) == repeats.sub(r"\1\1", text), text
+    # and two of PyThaiNLP's rules (written as pythainlp.util.normalize writes them)
+    from classify.text import _CONSONANTS, _DANGLING, _SPACE_BEFORE_MARK, _TONE_RUN, _TONES, _VOWELS
+
+    space_before_mark = re.compile(f"([{_CONSONANTS}])(?<![{_VOWELS}][{_CONSONANTS}]) ([{_DANGLING}])")
+    tone_run = re.compile(f"[{_TONES}]{{2,}}")
+    alphabet = [*" กขเาะ่้๊ั์ุa"]
+    for _ in range(20000):
+        text = "".join(rng.choices(alphabet, k=rng.randrange(0, 14)))
+        assert _SPACE_BEFORE_MARK.sub(r"\1", text) == space_before_mark.sub(r"\1\2", text), text
+        assert _TONE_RUN.sub(r"\1", text) == tone_run.sub(lambda m: m.group(0)[-1], text), text
 
 
 def test_a_lone_surrogate_becomes_a_replacement_character_in_both_paths() -> None:
