@@ -323,10 +323,11 @@ def spaced_checks(codes, starts, lengths, table):
 
 
 @njit(cache=True, nogil=True)
-def replace_runs(codes, kinds, starts, lengths, chosen):
+def replace_runs(codes, kinds, folds, starts, lengths, chosen):
     """The chosen texts (``codes[starts[i]:starts[i] + lengths[i]]`` for i in ``chosen``) one after the
     other, each maximal run of code points of one nonzero kind (``kinds``, one per code point) replaced
-    by one space (32); and where each starts in the result, and its length."""
+    by one space (32) and every other code point c by ``folds[c]``; and where each starts in the result,
+    and its length."""
     total = 0
     for i in chosen:
         total += lengths[i]
@@ -341,7 +342,7 @@ def replace_runs(codes, kinds, starts, lengths, chosen):
         for p in range(starts[i], starts[i] + lengths[i]):
             kind = kinds[p]
             if kind == 0:
-                out[o] = codes[p]
+                out[o] = folds[codes[p]]
                 o += 1
             elif kind != previous:
                 out[o] = 32

@@ -364,20 +364,23 @@ def model_texts(texts: Sequence[str]) -> list[str]:
     np.take(_char_kinds(), codes, out=kinds[:-1], mode="clip")  # (no code point is past the table)
     found = np.bitwise_or.reduceat(kinds, starts).tolist() if len(texts) else []  # each text's kinds
     urls = [bool(kind & _URL_CHAR) and _maybe_url(text) for text, kind in zip(texts, found, strict=True)]
-    chosen = [i for i, kind in enumerate(found) if kind & _NOISE_CHAR and not urls[i]]
-    stripped: dict[int, str] = {}
+    # strip_noise and casefold in one compiled pass, but for URLs and casefold's longer folds (ß -> ss)
+    chosen = [i for i, kind in enumerate(found) if kind & _PASS and not kind & _LONG_FOLD and not urls[i]]
+    prepared: dict[int, str] = {}
     if chosen:
-        out, out_starts, out_lengths = replace_runs(codes, kinds & _RUN_KINDS, starts, lengths, np.array(chosen))
+        out, out_starts, out_lengths = replace_runs(
+            codes, kinds & _RUN_KINDS, _casefolds(), starts, lengths, np.array(chosen)
+        )
         joined = out.tobytes().decode("utf-32-le", errors="surrogatepass")
         ends = (out_starts + out_lengths).tolist()
-        stripped = {i: joined[a:b] for i, a, b in zip(chosen, out_starts.tolist(), ends, strict=True)}
+        prepared = {i: joined[a:b] for i, a, b in zip(chosen, out_starts.tolist(), ends, strict=True)}
     out_texts: list[str] = []
     for i, (text, kind) in enumerate(zip(texts, found, strict=True)):
-        words = stripped.get(i, text)
-        if urls[i]:
-            words = strip_noise(text)
-        if kind & _CASEFOLD_CHAR:
-            words = words.casefold()
+        words = prepared.get(i)
+        if words is None:
+            words = strip_noise(text) if kind & _NOISE_CHAR or urls[i] else text
+            if kind & _CASEFOLD_CHAR:
+                words = words.casefold()
         tokens = tokenize(words)
         out_texts.append(" ".join([*tokens, *emoji_tokens(text)] if kind & _EMOJI_CHAR else tokens))
     return out_texts
@@ -385,13 +388,15 @@ def model_texts(texts: Sequence[str]) -> list[str]:
 
 _NOISE_CHAR, _EMOJI_CHAR, _CASEFOLD_CHAR, _URL_CHAR, _MARKUP_CHAR, _REPEAT_MARK = 1, 2, 4, 8, 16, 32
 _RUN_KINDS = _EMOJI_CHAR | _MARKUP_CHAR | _REPEAT_MARK  # a noise character's kind (of run): one of them
+_LONG_FOLD = 64  # casefold makes more than one code point of it
+_PASS = _NOISE_CHAR | _CASEFOLD_CHAR  # what replace_runs does
 
 
 @lru_cache(maxsize=1)
 def _char_kinds() -> np.ndarray:
     """Per code point: _NOISE_CHAR if ``_NOISE_CHARS`` matches it, plus _EMOJI_CHAR if ``_EMOJI`` does
     (read off the patterns themselves, over every code point, once), plus _CASEFOLD_CHAR if casefold
-    changes it (every code point above U+FFFF too, a few of which it changes), plus _URL_CHAR for ":",
+    changes it, and _LONG_FOLD too if it makes more than one code point of it, plus _URL_CHAR for ":",
     "w" and "W" (one of which every text that _maybe_url passes holds), plus _MARKUP_CHAR for those of
     ``_MODEL_DROP`` and _REPEAT_MARK for ๆ (the kinds of noise that strip_noise tells apart, with emoji)."""
     every = np.arange(sys.maxunicode + 1, dtype=np.uint32).tobytes().decode("utf-32-le", errors="surrogatepass")
@@ -399,9 +404,30 @@ def _char_kinds() -> np.ndarray:
     for pattern, kind in ((_NOISE_CHARS, _NOISE_CHAR), (_EMOJI, _EMOJI_CHAR)):
         one = re.compile(pattern.pattern.removesuffix("+"), pattern.flags)  # a run's one character
         kinds[[m.start() for m in one.finditer(every)]] |= kind
-    kinds[[c for c in range(0x10000) if every[c].casefold() != every[c]]] |= _CASEFOLD_CHAR
-    kinds[0x10000:] |= _CASEFOLD_CHAR
+    folds = _casefolds()
+    kinds[folds != np.arange(len(folds))] |= _CASEFOLD_CHAR
+    kinds[[c for c in range(0x10000) if len(every[c].casefold()) > 1]] |= _CASEFOLD_CHAR | _LONG_FOLD
+    if len(every[0x10000:].casefold()) != len(every) - 0x10000:  # pragma: no cover (none in Python 3.12)
+        kinds[0x10000:] |= _CASEFOLD_CHAR | _LONG_FOLD
     kinds[[ord(":"), ord("w"), ord("W")]] |= _URL_CHAR
     kinds[[m.start() for m in re.finditer(_MODEL_DROP.pattern.removesuffix("+"), every)]] |= _MARKUP_CHAR
     kinds[ord("ๆ")] |= _REPEAT_MARK
     return kinds
+
+
+@lru_cache(maxsize=1)
+def _casefolds() -> np.ndarray:
+    """Per code point, the one code point casefold makes of it (itself where casefold makes more than one,
+    which _char_kinds marks _LONG_FOLD). Casefold reads no context: the casefold of a text is its code
+    points' one by one."""
+    every = np.arange(sys.maxunicode + 1, dtype=np.uint32)
+    folds = every.copy()
+    chars = every.tobytes().decode("utf-32-le", errors="surrogatepass")
+    for c in range(0x10000):
+        fold = chars[c].casefold()
+        if len(fold) == 1:
+            folds[c] = ord(fold)
+    above = chars[0x10000:].casefold()
+    if len(above) == len(chars) - 0x10000:  # one code point each (else _char_kinds marks them all)
+        folds[0x10000:] = np.frombuffer(above.encode("utf-32-le", errors="surrogatepass"), dtype=np.uint32)
+    return folds

@@ -94,6 +94,8 @@ def test_model_texts_of_a_batch_are_each_texts_model_text() -> None:
         "ซ้อน\u200d\ufe0f",
         "",
         "plain text",
+        "ถนน STRASSE (Straße) ÉCOLE ǅ 😂",  # casefold in replace_runs, and its longer folds (ß -> ss) not
+        "\U00010400 \U0001e900 #ถนน",  # letters above U+FFFF that casefold changes
     ]
     batches = [texts[i : i + 37] for i in range(0, len(texts), 37)]
     assert [t for batch in batches for t in model_texts(batch)] == [model_text(t) for t in texts]
@@ -114,6 +116,7 @@ def test_the_kinds_of_model_texts_against_every_code_point() -> None:
         _CASEFOLD_CHAR,
         _EMOJI,
         _EMOJI_CHAR,
+        _LONG_FOLD,
         _MARKUP_CHAR,
         _MODEL_DROP,
         _NOISE,
@@ -121,6 +124,7 @@ def test_the_kinds_of_model_texts_against_every_code_point() -> None:
         _REPEAT_MARK,
         _RUN_KINDS,
         _URL_CHAR,
+        _casefolds,
         _char_kinds,
         _maybe_url,
         strip_noise,
@@ -128,7 +132,12 @@ def test_the_kinds_of_model_texts_against_every_code_point() -> None:
 
     kinds = _char_kinds()
     every = [chr(c) for c in range(sys.maxunicode + 1)]
-    assert all(kinds[ord(c)] & _CASEFOLD_CHAR for c in every if c.casefold() != c)
+    assert [c for c in every if kinds[ord(c)] & _CASEFOLD_CHAR] == [c for c in every if c.casefold() != c]
+    # replace_runs' casefold: one code point each, but for those marked _LONG_FOLD (which model_texts
+    # leaves to casefold itself)
+    folds = _casefolds()
+    assert [c for c in every if kinds[ord(c)] & _LONG_FOLD] == [c for c in every if len(c.casefold()) > 1]
+    assert all(chr(folds[ord(c)]) == c.casefold() for c in every if not kinds[ord(c)] & _LONG_FOLD)
     assert [c for c in every if kinds[ord(c)] & _URL_CHAR] == [":", "W", "w"]
     emoji, markup = (re.compile(p.pattern.removesuffix("+")) for p in (_EMOJI, _MODEL_DROP))
     assert not [c for c in every if sum(map(bool, (emoji.match(c), markup.match(c), c == "ๆ"))) > 1]
