@@ -170,10 +170,24 @@ def test_the_rewritten_patterns_of_normalize() -> None:
         assert _SPACES.sub(" ", text) == spaces.sub(" ", text), text
         assert _REPEATS.sub(r"\1\1", text) == repeats.sub(r"\1\1", text), text
     # and two of PyThaiNLP's rules (written as pythainlp.util.normalize writes them)
-    from classify.text import _CONSONANTS, _DANGLING, _SPACE_BEFORE_MARK, _TONE_RUN, _TONES, _VOWELS
+    from classify.text import (
+        _CONSONANTS,
+        _DANGLING,
+        _DUP_SPACES,
+        _NEWLINES,
+        _SPACE_BEFORE_MARK,
+        _TONE_RUN,
+        _TONES,
+        _VOWELS,
+    )
 
     space_before_mark = re.compile(f"([{_CONSONANTS}])(?<![{_VOWELS}][{_CONSONANTS}]) ([{_DANGLING}])")
     tone_run = re.compile(f"[{_TONES}]{{2,}}")
+    dup_spaces, newlines = re.compile(" {2,}"), re.compile("[ \n]*\n[ \n]*")
+    for _ in range(20000):
+        text = "".join(rng.choices(" \nab", k=rng.randrange(0, 12)))
+        assert _DUP_SPACES.sub(" ", text) == dup_spaces.sub(" ", text), text
+        assert _NEWLINES.sub("\n", text) == newlines.sub("\n", text), text
     alphabet = [*" กขเาะ่้๊ั์ุa"]
     for _ in range(20000):
         text = "".join(rng.choices(alphabet, k=rng.randrange(0, 14)))
