@@ -479,3 +479,108 @@ def word_occurrences(codes, starts, lengths, symbols, delta, width, out_ptr, out
                 out += 1
         indptr[d + 1] = out
     return indptr, at[:out], words[:out]
+
+
+@njit(cache=True, nogil=True)
+def unicode_checks(codes, starts, lengths, table, ccc):
+    """Per text (``codes[starts[i]:starts[i] + lengths[i]]``), what :func:`classify.text.normalize_many`
+    must do in Python before its Thai rules: bit 1 if the text holds a code point of ``table``'s bit 1
+    (index ``min(c, len(table) - 1)``: a mark _unicode removes or replaces, or one that NFC may change)
+    or a combining mark after one of a higher class (``ccc``, the canonical combining classes: what
+    ``unicodedata.is_normalized`` checks besides its quick-check property); bit 2 if _spacing would change
+    it: two spaces, a space and a newline either way round, two newlines, or white space (``table``'s
+    bit 2) first or last."""
+    out = np.zeros(len(starts), dtype=np.uint8)
+    top = len(table) - 1
+    for d in range(len(starts)):
+        start = starts[d]
+        end = start + lengths[d]
+        if end == start:
+            continue
+        flags = np.uint8(0)
+        if table[min(codes[start], top)] & 2 or table[min(codes[end - 1], top)] & 2:
+            flags |= np.uint8(2)
+        previous_class = 0
+        previous = 0
+        for p in range(start, end):
+            c = codes[p]
+            index = min(c, top)
+            if table[index] & 1:
+                flags |= np.uint8(1)
+            klass = ccc[index]
+            if klass != 0 and previous_class > klass:
+                flags |= np.uint8(1)
+            previous_class = klass
+            if (previous == 32 or previous == 10) and (c == 32 or c == 10):
+                flags |= np.uint8(2)
+            previous = c
+        out[d] = flags
+    return out
+
+
+@njit(cache=True, nogil=True)
+def spaced_checks(codes, starts, lengths, table):
+    """Per text of single spaces (``codes[starts[i]:starts[i] + lengths[i]]``), the batch decisions of
+    :func:`classify.text.normalize_many` in one pass. ``table[min(c, len(table) - 1)]``: a Thai code
+    point's parts in the strings of ``_MISORDER_SCAN`` (1 first of a pair, 2 second of a pair, 4 twice
+    or with a space between, 8 a mark after a space or first, 16 alone) and 32 for white space other
+    than spaces and newlines. Bit 1 of the result if the Thai rules can change the text (one of those
+    strings, or a mark first), bit 2 if ``_REPEATS`` finds a run (four of one code point other than a
+    newline), bit 4 if it holds white space other than spaces and newlines."""
+    out = np.zeros(len(starts), dtype=np.uint8)
+    top = len(table) - 1
+    for d in range(len(starts)):
+        start = starts[d]
+        end = start + lengths[d]
+        flags = np.int64(0)
+        kind_1 = np.int64(0)  # the kind of the previous code point, and the three previous code points
+        c_1 = np.int64(-1)  # (-1: none)
+        c_2 = np.int64(-1)
+        c_3 = np.int64(-1)
+        if end > start:
+            flags |= (table[min(np.int64(codes[start]), top)] >> 3) & 1  # a mark first
+        for p in range(start, end):  # (no branches: Thai text's marks come at no predictable place)
+            c = np.int64(codes[p])
+            kind = np.int64(table[min(c, top)])
+            flags |= (kind >> 4) & 1  # alone
+            flags |= kind_1 & (kind >> 1) & 1  # the first of a pair, then the second
+            flags |= (kind >> 3) & (c_1 == 32)  # a mark after a space
+            flags |= (kind >> 2) & ((c_1 == c) | ((c_1 == 32) & (c_2 == c)))  # twice, or with a space between
+            flags |= ((c == c_1) & (c == c_2) & (c == c_3) & (c != 10)) << 1  # four times
+            flags |= (kind >> 5) << 2  # (32 is the table's top bit)
+            kind_1 = kind
+            c_3 = c_2
+            c_2 = c_1
+            c_1 = c
+        out[d] = flags
+    return out
+
+
+@njit(cache=True, nogil=True)
+def replace_runs(codes, kinds, folds, starts, lengths, chosen):
+    """The chosen texts (``codes[starts[i]:starts[i] + lengths[i]]`` for i in ``chosen``) one after the
+    other, each maximal run of code points of one nonzero kind (``kinds``, one per code point) replaced
+    by one space (32) and every other code point c by ``folds[c]``; and where each starts in the result,
+    and its length."""
+    total = 0
+    for i in chosen:
+        total += lengths[i]
+    out = np.empty(total, dtype=np.uint32)
+    out_starts = np.empty(len(chosen), dtype=np.int64)
+    out_lengths = np.empty(len(chosen), dtype=np.int64)
+    o = 0
+    for n in range(len(chosen)):
+        i = chosen[n]
+        out_starts[n] = o
+        previous = 0
+        for p in range(starts[i], starts[i] + lengths[i]):
+            kind = kinds[p]
+            if kind == 0:
+                out[o] = folds[codes[p]]
+                o += 1
+            elif kind != previous:
+                out[o] = 32
+                o += 1
+            previous = kind
+        out_lengths[n] = o - out_starts[n]
+    return out[:o], out_starts, out_lengths

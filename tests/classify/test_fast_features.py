@@ -94,12 +94,105 @@ def test_model_texts_of_a_batch_are_each_texts_model_text() -> None:
         "ซ้อน\u200d\ufe0f",
         "",
         "plain text",
+        "ถนน STRASSE (Straße) ÉCOLE ǅ 😂",  # casefold in replace_runs, and its longer folds (ß -> ss) not
+        "\U00010400 \U0001e900 #ถนน",  # letters above U+FFFF that casefold changes
     ]
     batches = [texts[i : i + 37] for i in range(0, len(texts), 37)]
     assert [t for batch in batches for t in model_texts(batch)] == [model_text(t) for t in texts]
     assert model_texts([]) == [] and model_texts(["", ""]) == ["", ""]
     kinds = _char_kinds()
-    assert kinds[ord("😂")] == 3 and kinds[ord("#")] == 1 and kinds[ord("ๆ")] == 1 and kinds[ord("ก")] == 0
+    assert kinds[ord("😂")] & 3 == 3 and kinds[ord("#")] & 3 == 1 and kinds[ord("ๆ")] & 3 == 1 and kinds[ord("ก")] == 0
+
+
+def test_the_kinds_of_model_texts_against_every_code_point() -> None:
+    """model_texts skips casefold for the texts without a code point of _CASEFOLD_CHAR, and _maybe_url for
+    those without one of _URL_CHAR; strip_noise's runs (_NOISE_RUNS) are _NOISE's, whose three kinds of
+    noise share no character."""
+    import random
+    import re
+    import sys
+
+    from classify.text import (
+        _CASEFOLD_CHAR,
+        _EMOJI,
+        _EMOJI_CHAR,
+        _LONG_FOLD,
+        _MARKUP_CHAR,
+        _MODEL_DROP,
+        _NOISE,
+        _NOISE_CHAR,
+        _REPEAT_MARK,
+        _RUN_KINDS,
+        _URL_CHAR,
+        _casefolds,
+        _char_kinds,
+        _maybe_url,
+        strip_noise,
+    )
+
+    kinds = _char_kinds()
+    every = [chr(c) for c in range(sys.maxunicode + 1)]
+    assert [c for c in every if kinds[ord(c)] & _CASEFOLD_CHAR] == [c for c in every if c.casefold() != c]
+    # replace_runs' casefold: one code point each, but for those marked _LONG_FOLD (which model_texts
+    # leaves to casefold itself)
+    folds = _casefolds()
+    assert [c for c in every if kinds[ord(c)] & _LONG_FOLD] == [c for c in every if len(c.casefold()) > 1]
+    assert all(chr(folds[ord(c)]) == c.casefold() for c in every if not kinds[ord(c)] & _LONG_FOLD)
+    assert [c for c in every if kinds[ord(c)] & _URL_CHAR] == [":", "W", "w"]
+    emoji, markup = (re.compile(p.pattern.removesuffix("+")) for p in (_EMOJI, _MODEL_DROP))
+    assert not [c for c in every if sum(map(bool, (emoji.match(c), markup.match(c), c == "ๆ"))) > 1]
+    # The kinds of run that replace_runs tells apart: one for each noise character (none for the others).
+    runs = [c for c in every if kinds[ord(c)] & _RUN_KINDS]
+    assert runs == [c for c in every if kinds[ord(c)] & _NOISE_CHAR]
+    assert all(kinds[ord(c)] & _RUN_KINDS in (_EMOJI_CHAR, _MARKUP_CHAR, _REPEAT_MARK) for c in runs)
+    rng = random.Random(2)
+    alphabet = [*"กๆ #()“”_a w:/.", "😂", "\ufe0f", "\u200d", "👍🏻", "www.", "http://x", "\u2b50", "\U000e0041"]
+    for _ in range(5000):
+        text = "".join(rng.choices(alphabet, k=rng.randrange(0, 12)))
+        assert strip_noise(text) == _NOISE.sub(" ", text), text
+        if not any(kinds[ord(c)] & _URL_CHAR for c in text):
+            assert not _maybe_url(text), text
+
+
+def test_the_rewritten_patterns_of_normalize() -> None:
+    """_SPACES (which leaves a lone space alone) and _REPEATS, written to run faster, replace as the plain
+    patterns do, on random strings of their characters."""
+    import random
+    import re
+
+    from classify.text import _REPEATS, _SPACES
+
+    spaces, repeats = re.compile("[ \t\u00a0\u3000]+"), re.compile(r"(.)\1{3,}")
+    rng = random.Random(3)
+    alphabet = [*" \t\u00a0\u3000\nกa", "ก่"]
+    for _ in range(20000):
+        text = "".join(rng.choices(alphabet, k=rng.randrange(0, 14)))
+        assert _SPACES.sub(" ", text) == spaces.sub(" ", text), text
+        assert _REPEATS.sub(r"\1\1", text) == repeats.sub(r"\1\1", text), text
+    # and two of PyThaiNLP's rules (written as pythainlp.util.normalize writes them)
+    from classify.text import (
+        _CONSONANTS,
+        _DANGLING,
+        _DUP_SPACES,
+        _NEWLINES,
+        _SPACE_BEFORE_MARK,
+        _TONE_RUN,
+        _TONES,
+        _VOWELS,
+    )
+
+    space_before_mark = re.compile(f"([{_CONSONANTS}])(?<![{_VOWELS}][{_CONSONANTS}]) ([{_DANGLING}])")
+    tone_run = re.compile(f"[{_TONES}]{{2,}}")
+    dup_spaces, newlines = re.compile(" {2,}"), re.compile("[ \n]*\n[ \n]*")
+    for _ in range(20000):
+        text = "".join(rng.choices(" \nab", k=rng.randrange(0, 12)))
+        assert _DUP_SPACES.sub(" ", text) == dup_spaces.sub(" ", text), text
+        assert _NEWLINES.sub("\n", text) == newlines.sub("\n", text), text
+    alphabet = [*" กขเาะ่้๊ั์ุa"]
+    for _ in range(20000):
+        text = "".join(rng.choices(alphabet, k=rng.randrange(0, 14)))
+        assert _SPACE_BEFORE_MARK.sub(r"\1", text) == space_before_mark.sub(r"\1\2", text), text
+        assert _TONE_RUN.sub(r"\1", text) == tone_run.sub(lambda m: m.group(0)[-1], text), text
 
 
 def test_a_lone_surrogate_becomes_a_replacement_character_in_both_paths() -> None:
@@ -113,20 +206,59 @@ def test_a_lone_surrogate_becomes_a_replacement_character_in_both_paths() -> Non
     assert "สุขุมวิท" in model_texts(normalize_many(texts))[0]
 
 
-def test_no_white_space_above_the_table_of_normalize_many() -> None:
+def test_the_tables_of_normalize_many_against_every_code_point() -> None:
+    """The per-code-point tables of normalize_many's batch decisions, against the string methods they
+    stand for, over every code point; and random texts that unicode_checks passes are left as they are."""
+    import random
     import sys
+    import unicodedata
 
-    from classify.text import _OTHER_SPACE, _SURROGATE, _THAI_DIGIT, _UNICODE_MARKED, _ZERO_WIDTH
+    from classify.kernels import unicode_checks
+    from classify.text import (
+        _SPACED_KINDS,
+        _SURROGATE,
+        _THAI_DIGIT,
+        _ZERO_WIDTH,
+        _code_points,
+        _spacing,
+        _unicode,
+        _unicode_tables,
+    )
 
-    # The marks _unicode removes or replaces are exactly those of its table (whose last entry: none).
-    assert not _UNICODE_MARKED[-1]
-    marked = [
-        c for c in range(sys.maxunicode + 1) if any(p.match(chr(c)) for p in (_ZERO_WIDTH, _THAI_DIGIT, _SURROGATE))
-    ]
-    assert marked == np.flatnonzero(_UNICODE_MARKED).tolist()
+    table, ccc = _unicode_tables()
+    top = len(table) - 1
+    every = range(sys.maxunicode + 1)
+    # The marks _unicode removes or replaces all have bit 1 (those above the table: its last entry).
+    marked = [c for c in every if any(p.match(chr(c)) for p in (_ZERO_WIDTH, _THAI_DIGIT, _SURROGATE))]
+    assert all(table[min(c, top)] & 1 for c in marked)
+    # White space is bit 2, exactly (none above the table); the combining classes are exact below it.
+    assert [c for c in every if table[min(c, top)] & 2] == [c for c in every if chr(c).isspace()]
+    assert all(ccc[c] == unicodedata.combining(chr(c)) for c in range(top))
+    # A code point without bit 1 is NFC alone and NFC keeps it; the second code point of every
+    # canonical decomposition (what the quick check's Maybe stands for) has bit 1, and Hangul V and T.
+    for c in range(top):
+        if not table[c] & 1:
+            assert unicodedata.is_normalized("NFC", chr(c)) and unicodedata.normalize("NFC", chr(c)) == chr(c)
+        parts = unicodedata.decomposition(chr(c)).split()
+        if parts and not parts[0].startswith("<"):
+            assert table[c] & 1 and all(table[int(p, 16)] & 1 for p in parts[1:])
+    assert all(table[c] & 1 for c in [*range(0x1161, 0x1176), *range(0x11A8, 0x11C3)])
+    rng = random.Random(1)
+    alphabet = [*"ก ่้ัาุู\n\t a", "\u0e38\u0e48", "\u0e48\u0e38", "e\u0301", "\u0301", "\u00e9", "\u212b"]
+    alphabet += ["\u1100", "\u1161", "\uac00", "\u11a8", "\u0958", "\u200b", "\ud800", "😂", "\U0001d15e", "\u3000"]
+    for _ in range(3000):
+        texts = ["".join(rng.choices(alphabet, k=rng.randrange(0, 8))) for _ in range(rng.randrange(1, 5))]
+        flags = unicode_checks(*_code_points(texts), table, ccc)
+        for text, flag in zip(texts, flags.tolist(), strict=True):
+            if not flag & 1:
+                assert _unicode(text) == text, ascii(text)
+            if not flag & 2:
+                assert _spacing(text) == text, ascii(text)
 
-    above = len(_OTHER_SPACE) - 1
-    assert not _OTHER_SPACE[above] and not any(chr(c).isspace() for c in range(above, sys.maxunicode + 1))
+    # spaced_checks' other white space (32) is exactly str.isspace's but " " and "\n" (none above its table)
+    above = len(_SPACED_KINDS) - 1
+    other = [c for c in every if _SPACED_KINDS[min(c, above)] & 32]
+    assert other == [c for c in every if chr(c).isspace() and chr(c) not in " \n"] and not _SPACED_KINDS[above]
 
 
 SPEC = FeatureSpec(bits=12, word_ngrams=2, char_ngrams=(2, 3))
