@@ -15,6 +15,8 @@ import argparse
 import gzip
 import json
 import statistics
+import subprocess
+import sys
 import time
 from itertools import cycle, islice
 from pathlib import Path
@@ -122,7 +124,21 @@ def main(argv: list[str] | None = None) -> None:
         f"rounds, {min(wall_ratios):.2f}-{max(wall_ratios):.2f}); by CPU time {statistics.median(cpu_ratios):.2f}x "
         f"({min(cpu_ratios):.2f}-{max(cpu_ratios):.2f}, steadier when the machine is busy)"
     )
-    print(f"model load time: {load_s:.2f} s; peak resident memory: {max_rss_mb():.0f} MB (target < 1024 MB)")
+    print(
+        f"model load time: {load_s:.2f} s (a new process, with its imports: {_cold_start_s():.2f} s); peak resident "
+        f"memory: {max_rss_mb():.0f} MB (target < 1024 MB)"
+    )
+
+
+def _cold_start_s() -> float:
+    """Seconds for a new Python process to import the scorer (numba, scikit-learn, ...) and load the models,
+    as ``bkkwatch score`` does before it reads a line."""
+    code = (
+        "import time; t = time.perf_counter(); from classify.scorer import ModelScorer; ModelScorer(); "
+        "print(time.perf_counter() - t)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return float(done.stdout.strip().splitlines()[-1])
 
 
 if __name__ == "__main__":

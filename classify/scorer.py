@@ -20,7 +20,6 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 from scipy.special import expit
-from sklearn.linear_model import LogisticRegression
 
 from bkkwatch.registry import AgencyEntry, Registry, shipped_registry
 from classify.features import FeatureSpec, hashed_counts, question_features
@@ -325,6 +324,8 @@ def _relevance_table(model: Any) -> np.ndarray | None:
     known = _RELEVANCE_TABLES.get(key)
     if known is not None and known[0] is model:
         return known[1]
+    from sklearn.linear_model import LogisticRegression  # (here: importing it costs ~2 s, models load it anyway)
+
     steps = getattr(model, "named_steps", {})
     tfidf, lr = steps.get("tfidf"), steps.get("model")
     table = None
