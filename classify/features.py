@@ -61,10 +61,18 @@ def hashed_counts(texts: Sequence[str], spec: FeatureSpec, char_limits: Sequence
     characters) and of the character n-grams of each text, hashed into ``2**spec.bits`` columns (words,
     pairs and n-grams of each size salted apart). ``char_limits``: per text, how many leading characters
     the character n-grams read (the words, not the signal tokens appended after them)."""
-    n_docs = len(texts)
-    if n_docs == 0:
+    if len(texts) == 0:
         return sp.csr_matrix((0, 1 << spec.bits), dtype=np.float32)
     codes, starts = _codes(texts)
+    return joined_counts(codes, starts, spec, char_limits)
+
+
+def joined_counts(
+    codes: np.ndarray, starts: np.ndarray, spec: FeatureSpec, char_limits: Sequence[int] | None = None
+) -> sp.csr_matrix:
+    """:func:`hashed_counts` of texts already made one array of code points as :func:`_codes` makes them
+    (each text followed by a 0; ``starts``: where each begins; at least one text)."""
+    n_docs = len(starts)
     lengths = np.diff(np.append(starts, len(codes)))  # each text's code points and its closing separator
     sizes = lengths - 1
     limits = sizes if char_limits is None else np.clip(np.asarray(char_limits, dtype=np.int64), 0, sizes)

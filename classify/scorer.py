@@ -22,13 +22,13 @@ import scipy.sparse as sp
 from scipy.special import expit
 
 from bkkwatch.registry import AgencyEntry, Registry, shipped_registry
-from classify.features import FeatureSpec, hashed_counts, question_features
+from classify.features import FeatureSpec, hashed_counts, joined_counts, question_features
 from classify.kernels import compact_product, relevance_products, sentiment_products
 from classify.modelstore import ModelError, load
 from classify.places import Gazetteer, gazetteer, trie_pattern
 from classify.rules import PROBLEM_WORDS, ScoreResult
 from classify.signals import SIGNAL_WORDS, Signals, dense_rows, read_signals
-from classify.text import model_text, model_texts, normalize, normalize_many
+from classify.text import model_text, model_texts_folding, normalize, normalize_many
 from classify.wordscan import WordScan, leftmost_longest
 
 MODEL_NAMES = ("relevance", "sentiment", "impact", "agencies")
@@ -173,14 +173,16 @@ def prepare_many(
     ``located``: the districts at the items' coordinates (:meth:`Gazetteer.districts_at`), if looked up."""
     texts = [(str(it.get("title") or ""), str(it.get("text") or "")) for it in items]
     bodies = normalize_many([f"{title}\n{text}" if title else text for title, text in texts])
-    words = model_texts([body[:MODEL_CHARS] for body in bodies])
+    words, folding = model_texts_folding([body[:MODEL_CHARS] for body in bodies])
     ats: Sequence[str | EllipsisType | None] = located if located is not None else [...] * len(items)
     scanned: Sequence[list[tuple[int, str]] | None] = (
         scan.occurrences_many(bodies) if scan is not None else [None] * len(items)
     )
     out: list[Prepared] = []
-    for it, body, text, at, occurrences in zip(items, bodies, words, ats, scanned, strict=True):
+    for it, body, text, at, occurrences, folds in zip(items, bodies, words, ats, scanned, folding, strict=True):
         present = {word for _, word in occurrences} if occurrences is not None else None
+        # casefold leaves a body as it is if it leaves its model text's part so and that part is all of it
+        lowered = None if folds or len(body) > MODEL_CHARS else body
         signals = read_signals(
             places,
             body,
@@ -192,6 +194,7 @@ def prepare_many(
             occurrences,
             at,
             present,
+            lowered,
         )
         out.append(Prepared(body, text, signals, scan, occurrences, present))
     return out
@@ -210,8 +213,24 @@ model_input = agency_text
 def features(docs: Sequence[Prepared]) -> Any:
     """The hashed counts (:data:`FEATURES`) of the documents, shared by every text model: words and
     word pairs of :func:`model_input`, character n-grams of the words alone."""
-    texts = [model_input(d) for d in docs]
-    return hashed_counts(texts, FEATURES, char_limits=[len(d.words) for d in docs])
+    if not docs:
+        return hashed_counts([], FEATURES)
+    # The texts of model_input joined as hashed_counts joins them (each followed by a 0), built as one
+    # string: no document's text is made and copied on its own.
+    parts: list[str] = []
+    sizes: list[int] = []
+    limits: list[int] = []
+    for doc in docs:
+        words = doc.words
+        tokens = " ".join(doc.signal_tokens())
+        places = " ".join(["zzdist" + n for n in doc.signals.places.district_names[:3]])
+        parts += (words, " ", tokens, " ", places, "\x00")
+        limits.append(len(words))
+        sizes.append(len(words) + len(tokens) + len(places) + 3)
+    codes = np.frombuffer("".join(parts).encode("utf-32-le", errors="replace"), dtype=np.uint32)
+    starts = np.zeros(len(docs), dtype=np.int64)
+    np.cumsum(sizes[:-1], out=starts[1:])
+    return joined_counts(codes, starts, FEATURES, char_limits=limits)
 
 
 class Counts:

@@ -337,13 +337,15 @@ def read_signals(
     occurrences: list[tuple[int, str]] | None = None,
     at: str | EllipsisType | None = ...,
     present: set[str] | None = None,
+    lowered: str | None = None,
 ) -> Signals:
     """All signals of one normalised text (title and body joined). ``occurrences``: (start, word) of every
     occurrence in ``body`` of the words of one :class:`WordScan` holding at least ``gaz.scan_words`` and
     :data:`SIGNAL_WORDS` (one automaton pass for the places, the signals and the caller's own words), if
     the caller has found them; else the text is scanned here; ``present``: the set of their words, if the
     caller has made it (not changed here). ``at``: ``gaz.district_at(lat, lon)`` if the
-    caller has looked it up (:meth:`Gazetteer.districts_at` does a batch's at once)."""
+    caller has looked it up (:meth:`Gazetteer.districts_at` does a batch's at once). ``lowered``:
+    ``body.casefold()``, if the caller knows it (``body`` itself where casefold leaves it as it is)."""
     if occurrences is None:
         present = None
     elif present is None:
@@ -367,7 +369,8 @@ def read_signals(
             districts.remove(given)
         districts.insert(0, given)
         district_from = "field"
-    lowered = body.casefold()
+    if lowered is None:
+        lowered = body.casefold()
     # Each list is read by membership only, so a set holding other words too reads the same.
     if present is not None:
         # (see _FOLDABLE) rather than a second pass over the folded text

@@ -355,7 +355,13 @@ def model_text(text: str, extra_tokens: Iterable[str] = ()) -> str:
 
 
 def model_texts(texts: Sequence[str]) -> list[str]:
-    """``[model_text(t) for t in texts]``: which texts hold a noise character (``_NOISE_CHARS``), an
+    """``[model_text(t) for t in texts]`` (see :func:`model_texts_folding`)."""
+    return model_texts_folding(texts)[0]
+
+
+def model_texts_folding(texts: Sequence[str]) -> tuple[list[str], list[bool]]:
+    """``[model_text(t) for t in texts]``, and for each text whether casefold changes it
+    (``t.casefold() != t``, read off its code points' kinds). Which texts hold a noise character (``_NOISE_CHARS``), an
     emoji, a character that casefold may change, or one of a URL's (":", "w", "W") is found for the
     whole batch at once, from its code points; the others skip strip_noise, casefold and emoji_tokens,
     which would leave them as they are or find nothing in them. strip_noise of the texts with noise but
@@ -385,7 +391,7 @@ def model_texts(texts: Sequence[str]) -> list[str]:
                 words = words.casefold()
         tokens = tokenize(words)
         out_texts.append(" ".join([*tokens, *emoji_tokens(text)] if kind & _EMOJI_CHAR else tokens))
-    return out_texts
+    return out_texts, [bool(kind & _CASEFOLD_CHAR) for kind in found]
 
 
 _NOISE_CHAR, _EMOJI_CHAR, _CASEFOLD_CHAR, _URL_CHAR, _MARKUP_CHAR, _REPEAT_MARK = 1, 2, 4, 8, 16, 32

@@ -83,7 +83,7 @@ def test_normalising_a_batch_is_normalising_each_text() -> None:
 def test_model_texts_of_a_batch_are_each_texts_model_text() -> None:
     """model_texts skips strip_noise and emoji_tokens for the texts without noise characters or emoji
     (found over the batch's code points): the same model texts as model_text."""
-    from classify.text import _char_kinds, model_text, model_texts
+    from classify.text import _char_kinds, model_text, model_texts, model_texts_folding
 
     texts = [normalize(f"{item.get('title') or ''}\n{item['text']}")[:1500] for item in read_devset()]
     texts += [
@@ -100,6 +100,11 @@ def test_model_texts_of_a_batch_are_each_texts_model_text() -> None:
     batches = [texts[i : i + 37] for i in range(0, len(texts), 37)]
     assert [t for batch in batches for t in model_texts(batch)] == [model_text(t) for t in texts]
     assert model_texts([]) == [] and model_texts(["", ""]) == ["", ""]
+    # model_texts_folding: the same texts, and whether casefold changes each (read_signals then skips it)
+    folding = [model_texts_folding(batch) for batch in batches]
+    assert [t for words, _ in folding for t in words] == [model_text(t) for t in texts]
+    assert [f for _, folds in folding for f in folds] == [t.casefold() != t for t in texts]
+    assert any(f for _, folds in folding for f in folds) and model_texts_folding([]) == ([], [])
     kinds = _char_kinds()
     assert kinds[ord("😂")] & 3 == 3 and kinds[ord("#")] & 3 == 1 and kinds[ord("ๆ")] & 3 == 1 and kinds[ord("ก")] == 0
 
