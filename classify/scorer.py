@@ -223,7 +223,8 @@ def features(docs: Sequence[Prepared]) -> Any:
     for doc in docs:
         words = doc.words
         tokens = " ".join(doc.signal_tokens())
-        places = " ".join(["zzdist" + n for n in doc.signals.places.district_names[:3]])
+        names = doc.signals.places.district_names  # (most texts name none)
+        places = " ".join(["zzdist" + n for n in names[:3]]) if names else ""
         parts += (words, " ", tokens, " ", places, "\x00")
         limits.append(len(words))
         sizes.append(len(words) + len(tokens) + len(places) + 3)
