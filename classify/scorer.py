@@ -555,6 +555,14 @@ def decide_level(sig: Signals, bangkok: float, impact: float) -> tuple[int, bool
     return level, urgent, impact
 
 
+def _topic_words_found(occurrences: Sequence[tuple[int, str]], topic_words: Mapping[str, Any]) -> list[str]:
+    """The topic words (of ``topic_words``) among ``occurrences`` that leftmost_longest matches, sorted."""
+    topics = [(start, word) for start, word in occurrences if word in topic_words]
+    if len(topics) <= 1:
+        return [word for _, word in topics]
+    return sorted({word for _, _, word in leftmost_longest(topics)})
+
+
 _strong_of = attrgetter("strong")  # (of a PlaceHit: any(map(...)) loops in C)
 
 
@@ -870,15 +878,12 @@ class ModelScorer:
         # The registry's topic words (น้ำท่วม → drainage, ไฟจราจร → traffic): a floor under the model.
         topic_words = self._topic_words
         if doc.scan is self.scan and doc.occurrences is not None and doc.present is not None:
-            occurrences = doc.occurrences
-            named = not self._topic_scan.words.isdisjoint(doc.present)
+            named = self._topic_scan.words.intersection(doc.present)  # (the words of the occurrences)
+            # (one topic word, the most common case: all its matches, so leftmost_longest's, are of that word)
+            found = list(named) if len(named) <= 1 else _topic_words_found(doc.occurrences, topic_words)
         else:
-            occurrences = self._topic_scan.occurrences(doc.body)
-            named = any(word in topic_words for _, word in occurrences)
-        if named:
-            topics = [(start, word) for start, word in occurrences if word in topic_words]
-            # (one topic word, the most common case: its one match without leftmost_longest's sort)
-            found = [topics[0][1]] if len(topics) == 1 else sorted({word for _, _, word in leftmost_longest(topics)})
+            found = _topic_words_found(self._topic_scan.occurrences(doc.body), topic_words)
+        if found:
             hits: dict[str, int] = {}
             for word in found:  # sorted: ties rank the same in every run
                 for code in topic_words[word]:
