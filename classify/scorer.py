@@ -288,7 +288,7 @@ class Counts:
             slots[np.asarray(need, dtype=np.int64)] = np.arange(len(need))
             d_column, d_block = district.column, district.block
         else:
-            d_column, d_block = np.full(0, -1, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
+            d_column, d_block = np.full(0, -1, dtype=np.int32), np.zeros((0, 0), dtype=np.float32)
         out = np.zeros((len(picked), weights.block.shape[1]), dtype=np.float32)
         d_out = np.zeros((len(need) if district is not None else 0, d_block.shape[1]), dtype=np.float32)
         weighted_compact_products(
@@ -1124,7 +1124,7 @@ class _CompactWeights:
         used = np.unique(weights.nonzero()[0])
         if order is not None:
             used = used[np.argsort(np.asarray(order)[used], kind="stable")]
-        self.column = np.full(weights.shape[0], -1, dtype=np.int64)
+        self.column = np.full(weights.shape[0], -1, dtype=np.int32)  # (int32: half the cache lines)
         self.column[used] = np.arange(len(used))
         self.block = np.asarray(weights[used].todense(), dtype=np.float32)
 
