@@ -990,7 +990,9 @@ class ModelScorer:
             parts.append("ปัญหายืดเยื้อ/แจ้งซ้ำ")
         districts = sig.districts
         if districts:
-            parts += ["เขต" + d for d in districts[:2]]
+            parts.append("เขต" + districts[0])
+            if len(districts) > 1:
+                parts.append("เขต" + districts[1])
         hits = places.districts
         if hits:  # the first landmark (places.landmarks[:1]: the first hit that is not a district or แขวง)
             for hit in hits:
@@ -1001,8 +1003,9 @@ class ModelScorer:
             parts.append("กล่าวถึงกรุงเทพฯ")
         if sig.bma_hits:
             parts.append(f"เกี่ยวกับ กทม. ({sig.bma_hits[0]})")
-        if sig.source in _SOURCE_TH:
-            parts.append(_SOURCE_TH[sig.source])
+        source = _SOURCE_TH.get(sig.source)
+        if source is not None:
+            parts.append(source)
         if sig.likes or sig.shares or sig.comments:  # (without engagement neither viral nor spreading)
             if sig.viral:
                 parts.append("กำลังเป็นไวรัล")
