@@ -195,6 +195,74 @@ def compact_product(indptr, indices, data, rows_of, block, out):
 
 
 @njit(cache=True, nogil=True)
+def weighted_compact_products(
+    indptr, indices, logged, rows, idf, limit, rows_of, block, out, need, d_rows_of, d_block, d_out
+):
+    """:func:`compact_product` (all float32) of the TF-IDF rows of :meth:`classify.scorer.Counts.weighted`
+    for the ``rows`` of the CSR counts ``indptr``, ``indices``, ``logged`` (their 1 + log count), without
+    building them: per selected row, v = logged * idf (float32) of its entries of the columns before
+    ``limit`` (the others dropped), the norm the square root of the float64 squares added in stored order
+    from 0.0 (1.0 if 0), each value v / float32(norm); then ``out[r]`` (zeros) adds value *
+    block[rows_of[column]] for the kept entries in stored order, as :func:`compact_product` does (the
+    entries whose ``rows_of`` is -1 would add exact zeros); and if ``need[r] >= 0``, ``d_out[need[r]]``
+    the same with ``d_rows_of`` and ``d_block``. The first pass over a row (its norm) prefetches the
+    block rows its entries read in the second, and the IDF weights and ``rows_of`` entries 32 ahead."""
+    width = block.shape[1]
+    d_width = d_block.shape[1]
+    line = max(64 // block.itemsize, 1)  # entries per cache line
+    longest = 0
+    for r in range(len(rows)):
+        longest = max(longest, indptr[rows[r] + 1] - indptr[rows[r]])
+    values = np.empty(longest, dtype=np.float32)
+    columns = np.empty(longest, dtype=np.int64)
+    # (the per-feature arrays as tables of one column, for _prefetch_line)
+    idf_table, rows_table, d_rows_table = idf.reshape((-1, 1)), rows_of.reshape((-1, 1)), d_rows_of.reshape((-1, 1))
+    for r in range(len(rows)):
+        start, end = indptr[rows[r]], indptr[rows[r] + 1]
+        total = 0.0
+        kept = 0
+        needed = need[r] >= 0
+        for j in range(start, end):
+            if j + _PREFETCH_AHEAD < end:  # the IDF weights and block rows of an entry further on
+                ahead = indices[j + _PREFETCH_AHEAD]
+                _prefetch_line(idf_table, ahead, 0)
+                _prefetch_line(rows_table, ahead, 0)
+                if needed:
+                    _prefetch_line(d_rows_table, ahead, 0)
+            column = indices[j]
+            if column < limit:
+                ahead = rows_of[column]
+                if ahead >= 0:  # the block's rows are read at random: fetched before the second pass
+                    for k in range(0, width, line):
+                        _prefetch_line(block, ahead, k)
+                v = logged[j] * idf[column]
+                total += np.float64(v) * np.float64(v)
+                values[kept] = v
+                columns[kept] = column
+                kept += 1
+        norm = np.sqrt(total)
+        if norm == 0.0:
+            norm = 1.0
+        scale = np.float32(norm)
+        for t in range(kept):
+            values[t] = values[t] / scale
+        for t in range(kept):
+            row = rows_of[columns[t]]
+            if row >= 0:
+                value = values[t]
+                for k in range(width):
+                    out[r, k] += value * block[row, k]
+        slot = need[r]
+        if slot >= 0:
+            for t in range(kept):
+                row = d_rows_of[columns[t]]
+                if row >= 0:
+                    value = values[t]
+                    for k in range(d_width):
+                        d_out[slot, k] += value * d_block[row, k]
+
+
+@njit(cache=True, nogil=True)
 def question_cues(codes, starts, lengths, chars, symbols, delta, out_ptr, out_cues, cue_lengths, tail_size, values):
     """The question cues of each text as CSR arrays (indptr, indices, data), those of
     ``question_features`` in classify/features.py, which builds the tables: ``codes`` the code points of

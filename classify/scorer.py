@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from types import EllipsisType
 from typing import Any
@@ -23,7 +23,7 @@ from scipy.special import expit
 
 from bkkwatch.registry import AgencyEntry, Registry, shipped_registry
 from classify.features import FeatureSpec, hashed_counts, joined_counts, question_features
-from classify.kernels import compact_product, relevance_products, sentiment_products
+from classify.kernels import compact_product, relevance_products, sentiment_products, weighted_compact_products
 from classify.modelstore import ModelError, load
 from classify.places import Gazetteer, gazetteer, trie_pattern
 from classify.rules import PROBLEM_WORDS, ScoreResult
@@ -282,6 +282,52 @@ class Counts:
         data /= np.repeat(norms.astype(data.dtype), np.diff(indptr))
         return sp.csr_matrix((data, indices, indptr), shape=logged.shape, copy=False)
 
+    def compact_products(
+        self,
+        tfidf: Any,
+        rows: np.ndarray | None,
+        weights: _CompactWeights,
+        need: Sequence[int],
+        district: _CompactWeights | None,
+    ) -> tuple[np.ndarray, np.ndarray | None] | None:
+        """``weighted(tfidf, rows) @ weights`` and ``weighted(tfidf, rows)[need] @ district`` (None without
+        ``need`` or ``district``), the same float32 values, without building the weighted matrix
+        (:func:`classify.kernels.weighted_compact_products`); None where that kernel does not apply (another
+        weighting, other dtypes, or counts not in canonical format)."""
+        logged = self.logged
+        if not (tfidf.sublinear_tf and tfidf.norm == "l2" and tfidf.use_idf):
+            return None
+        if logged.dtype != np.float32 or weights.block.dtype != np.float32 or not self.raw.has_canonical_format:
+            return None
+        if district is not None and district.block.dtype != np.float32:
+            return None
+        idf, limit = _idf_of(tfidf, logged.dtype)
+        picked = np.arange(logged.shape[0], dtype=np.int64) if rows is None else np.asarray(rows, dtype=np.int64)
+        slots = np.full(len(picked), -1, dtype=np.int64)
+        if district is not None and len(need):
+            slots[np.asarray(need, dtype=np.int64)] = np.arange(len(need))
+            d_column, d_block = district.column, district.block
+        else:
+            d_column, d_block = np.full(0, -1, dtype=np.int32), np.zeros((0, 0), dtype=np.float32)
+        out = np.zeros((len(picked), weights.block.shape[1]), dtype=np.float32)
+        d_out = np.zeros((len(need) if district is not None else 0, d_block.shape[1]), dtype=np.float32)
+        weighted_compact_products(
+            logged.indptr,
+            logged.indices,
+            logged.data,
+            picked,
+            idf,
+            limit,
+            weights.column,
+            weights.block,
+            out,
+            slots,
+            d_column,
+            d_block,
+            d_out,
+        )
+        return out, (d_out if district is not None and len(need) else None)
+
 
 def _same_structure(matrix: Any, data: np.ndarray) -> Any:
     """A CSR matrix with ``matrix``'s indices and row pointers (shared, not copied) and other values."""
@@ -529,6 +575,17 @@ def decide_level(sig: Signals, bangkok: float, impact: float) -> tuple[int, bool
     return level, urgent, impact
 
 
+def _topic_words_found(occurrences: Sequence[tuple[int, str]], topic_words: Mapping[str, Any]) -> list[str]:
+    """The topic words (of ``topic_words``) among ``occurrences`` that leftmost_longest matches, sorted."""
+    topics = [(start, word) for start, word in occurrences if word in topic_words]
+    if len(topics) <= 1:
+        return [word for _, word in topics]
+    return sorted({word for _, _, word in leftmost_longest(topics)})
+
+
+_strong_of = attrgetter("strong")  # (of a PlaceHit: any(map(...)) loops in C)
+
+
 class ModelScorer:
     def __init__(
         self, directory: Path | None = None, registry: Registry | None = None, places: Gazetteer | None = None
@@ -658,25 +715,40 @@ class ModelScorer:
         ``wanted``: per document, whether its agencies are needed (an empty list for the others; every
         model reads a document's row alone, so the wanted ones rank as they would in the whole batch)."""
         counts = self.counts(docs) if counts is None else counts
-        if wanted is not None:
-            keep = np.flatnonzero(np.asarray(wanted, dtype=bool))
-            out: list[list[dict[str, Any]]] = [[] for _ in docs]
-            if len(keep):  # each row is weighted on its own: only the wanted ones are
-                weighted = _weighted(self.models["agencies"], counts, keep)
-                ranked = self._rank_batch([docs[i] for i in keep.tolist()], weighted, use_location)
-                for i, agencies in zip(keep.tolist(), ranked, strict=True):
-                    out[i] = agencies
-            return out
-        return self._rank_batch(docs, _weighted(self.models["agencies"], counts), use_location)
+        if wanted is None:
+            return self._rank_batch(docs, counts, use_location)
+        keep = np.flatnonzero(np.asarray(wanted, dtype=bool))
+        out: list[list[dict[str, Any]]] = [[] for _ in docs]
+        if len(keep):  # each row is weighted on its own: only the wanted ones are
+            rows = keep.tolist()
+            for i, agencies in zip(
+                rows, self._rank_batch([docs[i] for i in rows], counts, use_location, keep), strict=True
+            ):
+                out[i] = agencies
+        return out
 
-    def _rank_batch(self, docs: Sequence[Prepared], weighted: Any, use_location: bool) -> list[list[dict[str, Any]]]:
-        """:meth:`agency_scores` of documents whose counts the topic model's TF-IDF step has weighted."""
-        if self._agency_fast is not None:  # one sparse product instead of one per agency
-            _, weights, intercepts = self._agency_fast
-            probs = expit(weighted @ weights + intercepts)
+    def _rank_batch(
+        self, docs: Sequence[Prepared], counts: Any, use_location: bool, rows: np.ndarray | None = None
+    ) -> list[list[dict[str, Any]]]:
+        """:meth:`agency_scores` of the documents of the ``rows`` of ``counts`` (a :class:`Counts` or a count
+        matrix; all its rows if None)."""
+        need = self._district_need(docs, use_location)
+        tfidf = self.models["agencies"].named_steps["tfidf"]
+        fused = None
+        if self._agency_fast is not None and isinstance(counts, Counts):
+            fused = counts.compact_products(tfidf, rows, self._agency_fast[1], need, self._district_block)
+        if fused is not None:  # the TF-IDF rows weighted inside the products (no weighted matrix built)
+            logits, district_logits = fused
+            probs = expit(logits + self._agency_fast[2])  # type: ignore[index]
         else:
-            probs = np.asarray(self.models["agencies"].named_steps["model"].predict_proba(weighted))
-        guesses = self.district_guesses(docs, weighted, use_location)
+            weighted = _weighted(self.models["agencies"], counts, rows)
+            if self._agency_fast is not None:  # one sparse product instead of one per agency
+                _, weights, intercepts = self._agency_fast
+                probs = expit(weighted @ weights + intercepts)
+            else:
+                probs = np.asarray(self.models["agencies"].named_steps["model"].predict_proba(weighted))
+            district_logits = self._district_logits(weighted, need)
+        guesses = self._district_probs(len(docs), need, district_logits)
         # The threshold over the whole batch at once: each row's agencies at or above it (the district
         # offices left out for a located item), in index order, as rank_agencies would find them row by row.
         probs = np.asarray(probs, dtype=np.float64)
@@ -712,20 +784,36 @@ class ModelScorer:
         district neither their location nor a strong place in their text (a named district, แขวง, station,
         a place in one district) gives, and which are not news naming weak places; None for the others; ``weighted``:
         the documents' counts weighted by the topic model's TF-IDF step."""
-        need = [
+        need = self._district_need(docs, use_location)
+        return self._district_probs(len(docs), need, self._district_logits(weighted, need))
+
+    def _district_need(self, docs: Sequence[Prepared], use_location: bool) -> list[int]:
+        """The documents :meth:`district_guesses` guesses the districts of (their indices)."""
+        if self.district_model is None or self._district_block is None:
+            return []
+        return [
             i
             for i, d in enumerate(docs)
             if not (use_location and d.signals.district_from in ("field", "coordinates"))
-            and not any(h.strong for h in d.signals.places.districts)
+            and not any(map(_strong_of, d.signals.places.districts))
             # A news report's weak places are left as they are: the model learnt from complaints, each about
             # one spot; a traffic round-up names roads all over the city, and lifting their districts filled
             # the top five with unrelated district offices at 0.65-0.8 (a Sathon item listed หนองจอก).
             and not (d.signals.source == "news" and d.signals.places.district_names)
         ]
-        out: list[np.ndarray | None] = [None] * len(docs)
-        if self.district_model is None or self._district_block is None or not need:
+
+    def _district_logits(self, weighted: Any, need: list[int]) -> np.ndarray | None:
+        """The district model's logits (before its scale) of the ``need`` rows of ``weighted``."""
+        if not need or self._district_block is None:
+            return None
+        return np.asarray(sp.csr_matrix(weighted)[need] @ self._district_block)
+
+    def _district_probs(self, n: int, need: list[int], logits: np.ndarray | None) -> list[np.ndarray | None]:
+        """:meth:`district_guesses` of ``n`` documents from the logits of the ``need`` ones."""
+        out: list[np.ndarray | None] = [None] * n
+        if self.district_model is None or logits is None or not need:
             return out
-        logits = np.asarray(sp.csr_matrix(weighted)[need] @ self._district_block, dtype=np.float64)
+        logits = np.asarray(logits, dtype=np.float64)
         logits *= float(self.district_model["scale"])
         logits -= logits.max(axis=1, keepdims=True)
         probs = np.exp(logits)
@@ -810,15 +898,12 @@ class ModelScorer:
         # The registry's topic words (น้ำท่วม → drainage, ไฟจราจร → traffic): a floor under the model.
         topic_words = self._topic_words
         if doc.scan is self.scan and doc.occurrences is not None and doc.present is not None:
-            occurrences = doc.occurrences
-            named = not self._topic_scan.words.isdisjoint(doc.present)
+            named = self._topic_scan.words.intersection(doc.present)  # (the words of the occurrences)
+            # (one topic word, the most common case: all its matches, so leftmost_longest's, are of that word)
+            found = list(named) if len(named) <= 1 else _topic_words_found(doc.occurrences, topic_words)
         else:
-            occurrences = self._topic_scan.occurrences(doc.body)
-            named = any(word in topic_words for _, word in occurrences)
-        if named:
-            topics = [(start, word) for start, word in occurrences if word in topic_words]
-            # (one topic word, the most common case: its one match without leftmost_longest's sort)
-            found = [topics[0][1]] if len(topics) == 1 else sorted({word for _, _, word in leftmost_longest(topics)})
+            found = _topic_words_found(self._topic_scan.occurrences(doc.body), topic_words)
+        if found:
             hits: dict[str, int] = {}
             for word in found:  # sorted: ties rank the same in every run
                 for code in topic_words[word]:
@@ -925,7 +1010,9 @@ class ModelScorer:
             parts.append("ปัญหายืดเยื้อ/แจ้งซ้ำ")
         districts = sig.districts
         if districts:
-            parts += ["เขต" + d for d in districts[:2]]
+            parts.append("เขต" + districts[0])
+            if len(districts) > 1:
+                parts.append("เขต" + districts[1])
         hits = places.districts
         if hits:  # the first landmark (places.landmarks[:1]: the first hit that is not a district or แขวง)
             for hit in hits:
@@ -936,8 +1023,9 @@ class ModelScorer:
             parts.append("กล่าวถึงกรุงเทพฯ")
         if sig.bma_hits:
             parts.append(f"เกี่ยวกับ กทม. ({sig.bma_hits[0]})")
-        if sig.source in _SOURCE_TH:
-            parts.append(_SOURCE_TH[sig.source])
+        source = _SOURCE_TH.get(sig.source)
+        if source is not None:
+            parts.append(source)
         if sig.likes or sig.shares or sig.comments:  # (without engagement neither viral nor spreading)
             if sig.viral:
                 parts.append("กำลังเป็นไวรัล")
@@ -1059,7 +1147,7 @@ class _CompactWeights:
         used = np.unique(weights.nonzero()[0])
         if order is not None:
             used = used[np.argsort(np.asarray(order)[used], kind="stable")]
-        self.column = np.full(weights.shape[0], -1, dtype=np.int64)
+        self.column = np.full(weights.shape[0], -1, dtype=np.int32)  # (int32: half the cache lines)
         self.column[used] = np.arange(len(used))
         self.block = np.asarray(weights[used].todense(), dtype=np.float32)
 

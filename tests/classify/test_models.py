@@ -418,3 +418,27 @@ def test_impact_rows_of_a_batch_are_the_per_document_features(scorer: ModelScore
     assert np.array_equal(got, expected)
     assert len({tuple(row) for row in expected[:, :16].tolist()}) == len(docs)  # varied rows, not all zeros
     assert impact_rows([], np.zeros(0), []).shape == (0, expected.shape[1])
+
+
+def test_compact_products_weight_inside_the_kernel_bit_for_bit(scorer: ModelScorer) -> None:
+    """Counts.compact_products (the TF-IDF weighting of the selected rows done inside the product) against
+    the weighted matrix's products: the same float32 agency and district logits, for all rows and for some."""
+    import numpy as np
+
+    from classify.scorer import _weighted
+
+    assert scorer._agency_fast is not None and scorer._district_block is not None
+    tfidf, weights, _ = scorer._agency_fast
+    docs = [scorer.prepare(text, **kw) for text, kw in _BATCH_TEXTS]
+    counts = scorer.counts(docs)
+    for rows in (None, np.array([1, 3]), np.array([len(docs) - 1])):
+        weighted = _weighted(scorer.models["agencies"], counts, rows)
+        for need in ([], [0], list(range(weighted.shape[0]))):
+            fused = counts.compact_products(tfidf, rows, weights, need, scorer._district_block)
+            assert fused is not None
+            logits, district = fused
+            assert logits.dtype == np.float32 and np.array_equal(logits, weighted @ weights)
+            if need:
+                assert district is not None and np.array_equal(district, weighted[need] @ scorer._district_block)
+            else:
+                assert district is None
