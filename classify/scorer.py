@@ -982,9 +982,11 @@ class ModelScorer:
     ) -> ScoreResult:
         return self.score_prepared([self.prepare(text, title, engagement, source_kind, district, lat, lon)])[0]
 
-    def score_many(self, items: Sequence[Mapping[str, Any]], batch: int = 512) -> list[ScoreResult]:
+    def score_many(self, items: Sequence[Mapping[str, Any]], batch: int = 1024) -> list[ScoreResult]:
         """Score input objects of the ``bkkwatch score`` contract (text, title, source, district, lat, lon,
-        engagement), in order."""
+        engagement), in order, ``batch`` at a time (each document is scored on its own: the results do
+        not depend on the batches; 1,024 was ~6% faster than 512 on the classify bench, fewer fixed costs
+        per batch)."""
         out: list[ScoreResult] = []
         for start in range(0, len(items), batch):
             chunk = items[start : start + batch]
