@@ -376,10 +376,8 @@ def sentiment_products(indptr, indices, logged, table, limit, q_indptr, q_indice
     terms), counted[k] += block[k] (1 * w is w) over all the stored entries; and ``asked``, the question
     rows times ``nb_qcoef.T``: asked[k] += value * nb_qcoef[k, column].
 
-    Each row takes two passes (its norm and 0/1 sums, then its TF-IDF terms), each a chain of
-    dependent additions; the loop runs the first pass of row i beside the second of row i - 1, so that
-    the two chains overlap (the same additions, in the same order, for each row). The first pass
-    prefetches the table's row of the entry 32 entries ahead; the second finds it in the caches."""
+    Each row takes two passes: its norm and 0/1 sums, then its TF-IDF terms. The first pass prefetches the
+    table's row of the entry 32 entries ahead; the second finds it in the caches."""
     n_rows = len(indptr) - 1
     linear = np.zeros((n_rows, 4), dtype=np.float32)
     counted = np.zeros((n_rows, 8), dtype=np.float32)
@@ -387,97 +385,59 @@ def sentiment_products(indptr, indices, logged, table, limit, q_indptr, q_indice
     longest = 0
     for i in range(n_rows):
         longest = max(longest, indptr[i + 1] - indptr[i])
-    # the kept entries' values and columns of rows i (first pass) and i - 1 (second), by i % 2
-    values = np.empty((2, longest), dtype=np.float32)
-    columns = np.empty((2, longest), dtype=np.int64)
+    values = np.empty(longest, dtype=np.float32)  # the row's kept entries' TF-IDF values and columns
+    columns = np.empty(longest, dtype=np.int64)
     zero = np.float32(0.0)
-    kept_before = 0  # row i - 1's kept entries
-    for i in range(n_rows + 1):
-        s1 = e1 = 0  # the first pass's entries (row i)
-        if i < n_rows:
-            s1, e1 = indptr[i], indptr[i + 1]
-        mine, theirs = values[i % 2], values[(i + 1) % 2]
-        my_columns, their_columns = columns[i % 2], columns[(i + 1) % 2]
-        common = min(e1 - s1, kept_before)
+    for i in range(n_rows):
         total = 0.0
         kept = 0
         c0 = c1 = c2 = c3 = c4 = c5 = c6 = c7 = zero
+        for j in range(indptr[i], indptr[i + 1]):
+            if j + _PREFETCH_AHEAD < len(indices):
+                _prefetch_line(table, indices[j + _PREFETCH_AHEAD], 0)
+            column = indices[j]
+            if column < limit:
+                v = np.float32(logged[j] * table[column, 0])
+                total += np.float64(v) * np.float64(v)
+                values[kept] = v
+                columns[kept] = column
+                kept += 1
+            c0 += table[column, 5]
+            c1 += table[column, 6]
+            c2 += table[column, 7]
+            c3 += table[column, 8]
+            c4 += table[column, 9]
+            c5 += table[column, 10]
+            c6 += table[column, 11]
+            c7 += table[column, 12]
+        counted[i, 0], counted[i, 1], counted[i, 2], counted[i, 3] = c0, c1, c2, c3
+        counted[i, 4], counted[i, 5], counted[i, 6], counted[i, 7] = c4, c5, c6, c7
+        norm = np.sqrt(total)
+        if norm == 0.0:
+            norm = 1.0
+        scale = np.float32(norm)
         a0 = a1 = a2 = a3 = zero
-        for t in range(common):
-            j = s1 + t
-            if j + _PREFETCH_AHEAD < len(indices):
-                _prefetch_line(table, indices[j + _PREFETCH_AHEAD], 0)
-            column = indices[j]
-            if column < limit:
-                v = np.float32(logged[j] * table[column, 0])
-                total += np.float64(v) * np.float64(v)
-                mine[kept] = v
-                my_columns[kept] = column
-                kept += 1
-            c0 += table[column, 5]
-            c1 += table[column, 6]
-            c2 += table[column, 7]
-            c3 += table[column, 8]
-            c4 += table[column, 9]
-            c5 += table[column, 10]
-            c6 += table[column, 11]
-            c7 += table[column, 12]
-            value = theirs[t]
-            column = their_columns[t]
+        for t in range(kept):
+            value = values[t] / scale
+            column = columns[t]
             a0 += value * table[column, 1]
             a1 += value * table[column, 2]
             a2 += value * table[column, 3]
             a3 += value * table[column, 4]
-        for j in range(s1 + common, e1):
-            if j + _PREFETCH_AHEAD < len(indices):
-                _prefetch_line(table, indices[j + _PREFETCH_AHEAD], 0)
-            column = indices[j]
-            if column < limit:
-                v = np.float32(logged[j] * table[column, 0])
-                total += np.float64(v) * np.float64(v)
-                mine[kept] = v
-                my_columns[kept] = column
-                kept += 1
-            c0 += table[column, 5]
-            c1 += table[column, 6]
-            c2 += table[column, 7]
-            c3 += table[column, 8]
-            c4 += table[column, 9]
-            c5 += table[column, 10]
-            c6 += table[column, 11]
-            c7 += table[column, 12]
-        for t in range(common, kept_before):
-            value = theirs[t]
-            column = their_columns[t]
-            a0 += value * table[column, 1]
-            a1 += value * table[column, 2]
-            a2 += value * table[column, 3]
-            a3 += value * table[column, 4]
-        if i > 0:
-            b0 = b1 = b2 = b3 = zero
-            for j in range(q_indptr[i - 1], q_indptr[i]):
-                value = q_data[j]
-                q = q_indices[j]
-                a0 += value * q_coef[q, 0]
-                a1 += value * q_coef[q, 1]
-                a2 += value * q_coef[q, 2]
-                a3 += value * q_coef[q, 3]
-                b0 += value * nb_qcoef[0, q]
-                b1 += value * nb_qcoef[1, q]
-                b2 += value * nb_qcoef[2, q]
-                b3 += value * nb_qcoef[3, q]
-            linear[i - 1, 0], linear[i - 1, 1], linear[i - 1, 2], linear[i - 1, 3] = a0, a1, a2, a3
-            asked[i - 1, 0], asked[i - 1, 1], asked[i - 1, 2], asked[i - 1, 3] = b0, b1, b2, b3
-        if i < n_rows:
-            counted[i, 0], counted[i, 1], counted[i, 2], counted[i, 3] = c0, c1, c2, c3
-            counted[i, 4], counted[i, 5], counted[i, 6], counted[i, 7] = c4, c5, c6, c7
-            norm = np.sqrt(total)
-            if norm == 0.0:
-                norm = 1.0
-            scale = np.float32(norm)
-            for t in range(kept):  # (independent divisions, in vector registers)
-                mine[t] = mine[t] / scale
-        kept_before = kept
+        b0 = b1 = b2 = b3 = zero
+        for j in range(q_indptr[i], q_indptr[i + 1]):
+            value = q_data[j]
+            q = q_indices[j]
+            a0 += value * q_coef[q, 0]
+            a1 += value * q_coef[q, 1]
+            a2 += value * q_coef[q, 2]
+            a3 += value * q_coef[q, 3]
+            b0 += value * nb_qcoef[0, q]
+            b1 += value * nb_qcoef[1, q]
+            b2 += value * nb_qcoef[2, q]
+            b3 += value * nb_qcoef[3, q]
+        linear[i, 0], linear[i, 1], linear[i, 2], linear[i, 3] = a0, a1, a2, a3
+        asked[i, 0], asked[i, 1], asked[i, 2], asked[i, 3] = b0, b1, b2, b3
     return linear, counted, asked
 
 
