@@ -116,10 +116,6 @@ class Prepared:
             self._tokens = self.signals.tokens()
         return self._tokens
 
-    @property
-    def with_signals(self) -> str:
-        return self.words + " " + " ".join(self.signal_tokens())
-
 
 def prepare(
     places: Gazetteer,
@@ -200,22 +196,14 @@ def prepare_many(
     return out
 
 
-def agency_text(doc: Prepared) -> str:
-    """What every model reads: the words, the signal tokens and the districts the text itself names
-    (hashed once per document and shared by the models)."""
-    places = " ".join(f"zzdist{n}" for n in doc.signals.places.district_names[:3])
-    return f"{doc.with_signals} {places}"
-
-
-model_input = agency_text
-
-
 def features(docs: Sequence[Prepared]) -> Any:
-    """The hashed counts (:data:`FEATURES`) of the documents, shared by every text model: words and
-    word pairs of :func:`model_input`, character n-grams of the words alone."""
+    """The hashed counts (:data:`FEATURES`) of the documents, shared by every text model. What every model
+    reads of a document: its words, its signal tokens and ``zzdist<name>`` for the first three districts
+    its text names, separated by spaces; the words and word pairs of all of it, the character n-grams of
+    the words alone."""
     if not docs:
         return hashed_counts([], FEATURES)
-    # The texts of model_input joined as hashed_counts joins them (each followed by a 0), built as one
+    # The documents' texts joined as hashed_counts joins them (each followed by a 0), built as one
     # string: no document's text is made and copied on its own.
     parts: list[str] = []
     sizes: list[int] = []
@@ -1010,18 +998,11 @@ class ModelScorer:
             parts = ["รายงานสภาพจราจร (ข่าวรวม)", *(h for h in sig.harms if h in _FLOOD_HARMS)]
         if sig.lasting:
             parts.append("ปัญหายืดเยื้อ/แจ้งซ้ำ")
-        districts = sig.districts
-        if districts:
-            parts.append("เขต" + districts[0])
-            if len(districts) > 1:
-                parts.append("เขต" + districts[1])
-        hits = places.districts
-        if hits:  # the first landmark (places.landmarks[:1]: the first hit that is not a district or แขวง)
-            for hit in hits:
-                if hit.kind not in ("district", "subdistrict"):
-                    parts.append(hit.surface)
-                    break
-        elif not districts and places.bangkok_mentions:
+        if sig.districts:
+            parts.extend(f"เขต{d}" for d in sig.districts[:2])
+        if places.districts:
+            parts.extend(places.landmarks[:1])
+        if not sig.districts and places.bangkok_mentions:
             parts.append("กล่าวถึงกรุงเทพฯ")
         if sig.bma_hits:
             parts.append(f"เกี่ยวกับ กทม. ({sig.bma_hits[0]})")
