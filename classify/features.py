@@ -18,6 +18,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from classify.kernels import count_features, question_cues
+from classify.wordscan import automaton_tables
 
 _SEP = 0  # code point between documents: no n-gram crosses it
 
@@ -135,37 +136,10 @@ def _cue_automaton() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np
     block (0: none of the cues' characters), the transitions ``delta[state + symbol]`` (the states
     numbered by the start of their row, 0 the start state), the cues ending in each state
     (``cues[ptr[s]:ptr[s + 1]]``) and the cues' lengths."""
-    alphabet = sorted(set("".join(QUESTION_CUES)))
-    assert all(_THAI <= ord(ch) < _THAI + 128 for ch in alphabet)
+    every, delta, ending = automaton_tables(QUESTION_CUES)
+    assert not every[:_THAI].any() and len(every) <= _THAI + 128  # (the cues are Thai)
     symbols = np.zeros(128, dtype=np.int32)
-    for k, ch in enumerate(alphabet):
-        symbols[ord(ch) - _THAI] = k + 1
-    goto: list[dict[int, int]] = [{}]
-    ending: list[list[int]] = [[]]
-    for j, cue in enumerate(QUESTION_CUES):
-        state = 0
-        for ch in cue:
-            symbol = int(symbols[ord(ch) - _THAI])
-            if symbol not in goto[state]:
-                goto.append({})
-                ending.append([])
-                goto[state][symbol] = len(goto) - 1
-            state = goto[state][symbol]
-        ending[state].append(j)
-    delta = np.zeros((len(goto), len(alphabet) + 1), dtype=np.int32)
-    fail = [0] * len(goto)
-    queue = list(goto[0].values())
-    delta[0, list(goto[0])] = queue
-    for state in queue:  # breadth first: a state's fail state is done before it
-        ending[state] = sorted(set(ending[state]) | set(ending[fail[state]])) if state else ending[state]
-        for symbol in range(1, len(alphabet) + 1):
-            if symbol in goto[state]:
-                child = goto[state][symbol]
-                fail[child] = int(delta[fail[state], symbol])
-                delta[state, symbol] = child
-                queue.append(child)
-            else:
-                delta[state, symbol] = delta[fail[state], symbol]
+    symbols[: len(every) - _THAI] = every[_THAI:]
     width = delta.shape[1]  # the states as the offsets of their rows: one load per character, no product
     flat = (delta * width).ravel()
     ptr = np.zeros(len(flat) + 1, dtype=np.int32)

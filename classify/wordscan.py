@@ -68,37 +68,9 @@ class WordScan:
         state (pointers and word numbers) and the words' lengths. Built on the first call."""
         if self._tables is None:
             words = sorted(self.words)
-            alphabet = sorted(set("".join(words)))
-            symbols = np.zeros(ord(alphabet[-1]) + 1, dtype=np.int32)
-            for k, char in enumerate(alphabet):
-                symbols[ord(char)] = k + 1
-            width = len(alphabet) + 1
-            goto: list[dict[int, int]] = [{}]
-            ending: list[list[int]] = [[]]
-            for number, word in enumerate(words):
-                state = 0
-                for char in word:
-                    symbol = int(symbols[ord(char)])
-                    child = goto[state].get(symbol)
-                    if child is None:
-                        child = goto[state][symbol] = len(goto)
-                        goto.append({})
-                        ending.append([])
-                    state = child
-                ending[state].append(number)
-            delta = np.zeros((len(goto), width), dtype=np.int32)
-            fail = [0] * len(goto)
-            queue = list(goto[0].values())
-            delta[0, list(goto[0])] = queue
-            for state in queue:  # breadth first: a state's fail state (shorter) is complete before it
-                back = fail[state]  # (0 for the start state's children)
-                delta[state] = delta[back]
-                ending[state] += ending[back]
-                for symbol, child in goto[state].items():
-                    fail[child] = int(delta[back, symbol])
-                    delta[state, symbol] = child
-                    queue.append(child)
-            ptr = np.zeros(len(goto) + 1, dtype=np.int64)
+            symbols, delta, ending = automaton_tables(words)
+            width = delta.shape[1]
+            ptr = np.zeros(len(ending) + 1, dtype=np.int64)
             ptr[1:] = np.cumsum([len(e) for e in ending])
             out_words = np.asarray([w for e in ending for w in e], dtype=np.int32)
             lengths = np.asarray([len(w) for w in words], dtype=np.int64)
@@ -116,6 +88,43 @@ class WordScan:
         if self._automaton is None or not text:
             return set()
         return {word for _, word in self._automaton.iter(text)}
+
+
+def automaton_tables(words: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list[list[int]]]:
+    """The Aho-Corasick automaton of ``words`` (non-empty) as tables for compiled scans: the symbol of each
+    code point up to the largest in a word (1, 2, ... for the words' characters in code point order, 0 for
+    the others), the transitions (states x symbols, symbol 0 back to the start state 0) and, per state,
+    the numbers (positions in ``words``) of the words ending there: its own and its suffixes'."""
+    alphabet = sorted(set("".join(words)))
+    symbols = np.zeros(ord(alphabet[-1]) + 1, dtype=np.int32)
+    for k, char in enumerate(alphabet):
+        symbols[ord(char)] = k + 1
+    goto: list[dict[int, int]] = [{}]
+    ending: list[list[int]] = [[]]
+    for number, word in enumerate(words):
+        state = 0
+        for char in word:
+            symbol = int(symbols[ord(char)])
+            child = goto[state].get(symbol)
+            if child is None:
+                child = goto[state][symbol] = len(goto)
+                goto.append({})
+                ending.append([])
+            state = child
+        ending[state].append(number)
+    delta = np.zeros((len(goto), len(alphabet) + 1), dtype=np.int32)
+    fail = [0] * len(goto)
+    queue = list(goto[0].values())
+    delta[0, list(goto[0])] = queue
+    for state in queue:  # breadth first: a state's fail state (shorter) is complete before it
+        back = fail[state]  # (0 for the start state's children)
+        delta[state] = delta[back]
+        ending[state] += ending[back]
+        for symbol, child in goto[state].items():
+            fail[child] = int(delta[back, symbol])
+            delta[state, symbol] = child
+            queue.append(child)
+    return symbols, delta, ending
 
 
 def leftmost_longest(
